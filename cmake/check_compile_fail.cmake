@@ -1,0 +1,81 @@
+# One compile-fail test: SOURCE must fail to compile, and for each of SOURCE's leading '// expect: <regex>'
+# lines, a line of the compiler's output within the first MAX_LINE lines must match that regex.
+# cmake -DSETTINGS=<file setting LATENT_CXX and LATENT_CXX_FLAGS> -DSOURCE=<file.cpp> [-DMAX_LINE=25]
+#       -P check_compile_fail.cmake
+
+if(NOT SETTINGS OR NOT SOURCE)
+  message(FATAL_ERROR "check_compile_fail.cmake: pass -DSETTINGS=... and -DSOURCE=...")
+endif()
+if(NOT MAX_LINE)
+  set(MAX_LINE 25)
+endif()
+include("${SETTINGS}")
+
+file(STRINGS "${SOURCE}" leading_lines LIMIT_COUNT 8)
+set(expects "")
+foreach(line IN LISTS leading_lines)
+  string(REGEX REPLACE "\r$" "" line "${line}")
+  if(NOT line MATCHES "^// expect: (.+)$")
+    break()
+  endif()
+  list(APPEND expects "${CMAKE_MATCH_1}")
+endforeach()
+list(LENGTH expects expect_count)
+if(expect_count EQUAL 0)
+  message(FATAL_ERROR "${SOURCE}: the first line must be '// expect: <regular expression>'")
+endif()
+list(JOIN expects " AND " expect)
+
+execute_process(COMMAND "${LATENT_CXX}" ${LATENT_CXX_FLAGS} "${SOURCE}"
+                RESULT_VARIABLE rc OUTPUT_VARIABLE output ERROR_VARIABLE output)  # one variable: merged, in order
+if(rc EQUAL 0)
+  message(FATAL_ERROR "${SOURCE} compiled, but it must fail with a message matching: ${expect}")
+endif()
+
+# Walk the output line by line without turning it into a CMake list: compiler output is full of ';' and '['.
+set(rest "${output}")
+set(line_count 0)
+set(head "")
+set(lines "")
+while(NOT rest STREQUAL "")
+  string(FIND "${rest}" "\n" newline)
+  if(newline EQUAL -1)
+    set(line "${rest}")
+    set(rest "")
+  else()
+    string(SUBSTRING "${rest}" 0 ${newline} line)
+    math(EXPR newline "${newline} + 1")
+    string(SUBSTRING "${rest}" ${newline} -1 rest)
+  endif()
+  math(EXPR line_count "${line_count} + 1")
+  if(line_count LESS_EQUAL 40)
+    string(APPEND head "${line}\n")
+  endif()
+  # Each expectation remembers the first line it matched.
+  set(index 0)
+  foreach(pattern IN LISTS expects)
+    if(NOT DEFINED match_${index} AND line MATCHES "${pattern}")
+      set(match_${index} ${line_count})
+    endif()
+    math(EXPR index "${index} + 1")
+  endforeach()
+endwhile()
+
+# message(NOTICE) prints the compiler's lines as they are; FATAL_ERROR would re-wrap them.
+set(index 0)
+set(found_lines "")
+foreach(pattern IN LISTS expects)
+  if(NOT DEFINED match_${index})
+    message(NOTICE "First lines of the compiler output:\n${head}")
+    message(FATAL_ERROR "${SOURCE} failed to compile (${line_count} lines of output), but no line matches: ${pattern}")
+  endif()
+  if(match_${index} GREATER MAX_LINE)
+    message(NOTICE "First lines of the compiler output:\n${head}")
+    message(FATAL_ERROR "${SOURCE}: '${pattern}' matches line ${match_${index}} of ${line_count} lines of compiler "
+                        "output; it must be within the first ${MAX_LINE}.")
+  endif()
+  list(APPEND found_lines ${match_${index}})
+  math(EXPR index "${index} + 1")
+endforeach()
+list(JOIN found_lines ", " found_lines)
+message(STATUS "${line_count} lines of compiler output; expected messages on lines ${found_lines}")

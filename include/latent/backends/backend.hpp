@@ -1,0 +1,32 @@
+#pragma once
+// Backends are policy types: a model names one (Autoencoder<E, D, backend::cpu>) and every layer's
+// arithmetic is looked up as Kernel<Backend, Layer>. A layer a backend does not implement fails to
+// compile with a message that says so, instead of silently falling back.
+
+#include <concepts>
+#include <string>
+#include <type_traits>
+
+namespace latent {
+
+/// A backend policy: the scalar type it computes in and a name for summaries.
+template <class B>
+concept Backend = requires {
+    typename B::scalar;
+    requires std::is_floating_point_v<typename B::scalar>;
+    { B::name() } -> std::convertible_to<std::string>;
+};
+
+namespace detail {
+template <class...>
+inline constexpr bool always_false = false;
+}
+
+/// The arithmetic of one layer on one backend; each backend specialises it per layer type.
+template <class Backend, class Layer>
+struct Kernel {
+    static_assert(detail::always_false<Backend, Layer>,
+                  "latent: this layer has no implementation on this backend (see Kernel<Backend, Layer> below)");
+};
+
+}  // namespace latent

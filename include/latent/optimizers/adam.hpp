@@ -1,0 +1,137 @@
+#pragma once
+// Adam and AdamW, written to match torch.optim.Adam / AdamW (PyTorch 1.13) operation for operation.
+
+#include "latent/core/matrix.hpp"
+#include "latent/optimizers/optimizer.hpp"
+
+#include <cmath>
+#include <cstddef>
+#include <span>
+#include <string>
+
+namespace latent {
+
+struct AdamOptions {
+    double learning_rate = 1e-3;
+    double beta1 = 0.9;
+    double beta2 = 0.999;
+    double epsilon = 1e-8;
+    double weight_decay = 0;  ///< Adam: added to the gradient (coupled); AdamW: decoupled shrinkage
+};
+
+namespace detail {
+
+template <class Scalar, bool Decoupled>
+class AdamUpdate {
+public:
+    using scalar = Scalar;
+
+    explicit AdamUpdate(const AdamOptions& options, const char* name) : options_{options} {
+        check_learning_rate(name, options.learning_rate);
+        require_hyperparameter(options.beta1 >= 0 && options.beta1 < 1, name, "beta1", "in [0, 1)", options.beta1);
+        require_hyperparameter(options.beta2 >= 0 && options.beta2 < 1, name, "beta2", "in [0, 1)", options.beta2);
+        require_hyperparameter(is_finite(options.epsilon) && options.epsilon >= 0, name, "epsilon",
+                               "to be finite and >= 0", options.epsilon);
+        check_weight_decay(name, options.weight_decay);
+    }
+
+    // State persists across calls with the same size, so a second fit() continues like Keras.
+    void prepare(std::size_t parameter_count) {
+        if (first_moment_.size() == parameter_count) return;
+        first_moment_ = AlignedBuffer<Scalar>(parameter_count);
+        second_moment_ = AlignedBuffer<Scalar>(parameter_count);
+        steps_ = 0;
+    }
+
+    void step(std::span<Scalar> parameters, std::span<const Scalar> gradients, const char* name) {
+        check_step_sizes(name, first_moment_.size(), parameters.size(), gradients.size());
+        using Array = Eigen::Array<Scalar, Eigen::Dynamic, 1>;
+        const auto n = Eigen::Index(parameters.size());
+        Eigen::Map<Array> p(parameters.data(), n), m(first_moment_.data(), n), v(second_moment_.data(), n);
+        const Eigen::Map<const Array> g(gradients.data(), n);
+
+        ++steps_;
+        const double lr = options_.learning_rate;
+        const double bias_correction1 = 1 - std::pow(options_.beta1, double(steps_));
+        const double bias_correction2 = 1 - std::pow(options_.beta2, double(steps_));
+        const Scalar step_size = Scalar(lr / bias_correction1);
+        const Scalar bias_correction2_sqrt = Scalar(std::sqrt(bias_correction2));
+        const Scalar beta1 = Scalar(options_.beta1), beta2 = Scalar(options_.beta2);
+        const Scalar one_minus_beta1 = Scalar(1 - options_.beta1), one_minus_beta2 = Scalar(1 - options_.beta2);
+        const Scalar epsilon = Scalar(options_.epsilon), weight_decay = Scalar(options_.weight_decay);
+
+        if constexpr (Decoupled) {
+            if (options_.weight_decay != 0) p *= Scalar(1 - lr * options_.weight_decay);
+        }
+        if (!Decoupled && options_.weight_decay != 0) {
+            m = m * beta1 + one_minus_beta1 * (g + weight_decay * p);
+            v = v * beta2 + (one_minus_beta2 * (g + weight_decay * p)) * (g + weight_decay * p);
+        } else {
+            m = m * beta1 + one_minus_beta1 * g;
+            v = v * beta2 + (one_minus_beta2 * g) * g;
+        }
+        p += (-step_size * m) / (v.sqrt() / bias_correction2_sqrt + epsilon);
+    }
+
+    double learning_rate() const noexcept { return options_.learning_rate; }
+    void set_learning_rate(double rate, const char* name) {
+        check_learning_rate(name, rate);
+        options_.learning_rate = rate;
+    }
+    const AdamOptions& options() const noexcept { return options_; }
+    std::size_t steps() const noexcept { return steps_; }
+
+private:
+    AdamOptions options_;
+    AlignedBuffer<Scalar> first_moment_;
+    AlignedBuffer<Scalar> second_moment_;
+    std::size_t steps_ = 0;
+};
+
+}  // namespace detail
+
+/// Adam (Kingma and Ba) with L2 weight decay added to the gradient, as torch.optim.Adam.
+template <class Scalar = float>
+class Adam {
+public:
+    using scalar = Scalar;
+    static std::string name() { return "Adam"; }
+
+    explicit Adam(const AdamOptions& options = {}) : update_{options, "Adam"} {}
+
+    void prepare(std::size_t parameter_count) { update_.prepare(parameter_count); }
+    /// requires: prepare(parameters.size()) was called; gradients.size() == parameters.size().
+    void step(std::span<Scalar> parameters, std::span<const Scalar> gradients) {
+        update_.step(parameters, gradients, "Adam");
+    }
+    double learning_rate() const noexcept { return update_.learning_rate(); }
+    void set_learning_rate(double rate) { update_.set_learning_rate(rate, "Adam"); }
+    const AdamOptions& options() const noexcept { return update_.options(); }
+
+private:
+    detail::AdamUpdate<Scalar, false> update_;
+};
+
+/// AdamW (Loshchilov and Hutter): weight decay applied to the parameters, not the gradient, as
+/// torch.optim.AdamW, whose default weight decay 0.01 is also the default here.
+template <class Scalar = float>
+class AdamW {
+public:
+    using scalar = Scalar;
+    static std::string name() { return "AdamW"; }
+
+    explicit AdamW(const AdamOptions& options = {.weight_decay = 1e-2}) : update_{options, "AdamW"} {}
+
+    void prepare(std::size_t parameter_count) { update_.prepare(parameter_count); }
+    void step(std::span<Scalar> parameters, std::span<const Scalar> gradients) {
+        update_.step(parameters, gradients, "AdamW");
+    }
+    double learning_rate() const noexcept { return update_.learning_rate(); }
+    void set_learning_rate(double rate) { update_.set_learning_rate(rate, "AdamW"); }
+    const AdamOptions& options() const noexcept { return update_.options(); }
+
+private:
+    detail::AdamUpdate<Scalar, true> update_;
+};
+
+}  // namespace latent

@@ -1,0 +1,89 @@
+#pragma once
+// Stochastic gradient descent with momentum, Nesterov momentum and weight decay, as torch.optim.SGD.
+
+#include "latent/core/matrix.hpp"
+#include "latent/optimizers/optimizer.hpp"
+
+#include <cstddef>
+#include <span>
+#include <string>
+
+namespace latent {
+
+struct SGDOptions {
+    double learning_rate = 1e-2;
+    double momentum = 0;
+    double dampening = 0;
+    double weight_decay = 0;
+    bool nesterov = false;
+};
+
+template <class Scalar = float>
+class SGD {
+public:
+    using scalar = Scalar;
+    static std::string name() { return "SGD"; }
+
+    explicit SGD(const SGDOptions& options = {}) : options_{options} {
+        detail::check_learning_rate("SGD", options.learning_rate);
+        detail::require_hyperparameter(is_finite(options.momentum) && options.momentum >= 0, "SGD", "momentum",
+                                       "to be finite and >= 0", options.momentum);
+        detail::require_hyperparameter(is_finite(options.dampening), "SGD", "dampening", "to be finite",
+                                       options.dampening);
+        detail::check_weight_decay("SGD", options.weight_decay);
+        if (options.nesterov && (options.momentum <= 0 || options.dampening != 0))
+            throw argument_error("latent::SGD: Nesterov momentum expects momentum > 0 and dampening 0, found momentum " +
+                                 std::to_string(options.momentum) + " and dampening " +
+                                 std::to_string(options.dampening));
+    }
+
+    void prepare(std::size_t parameter_count) {
+        if (prepared_ == parameter_count) return;  // keep the momentum of an earlier fit()
+        velocity_ = detail::AlignedBuffer<Scalar>(options_.momentum != 0 ? parameter_count : 0);
+        prepared_ = parameter_count;
+        has_velocity_ = false;
+    }
+
+    /// requires: prepare(parameters.size()) was called; gradients.size() == parameters.size().
+    void step(std::span<Scalar> parameters, std::span<const Scalar> gradients) {
+        detail::check_step_sizes("SGD", prepared_, parameters.size(), gradients.size());
+        using Array = Eigen::Array<Scalar, Eigen::Dynamic, 1>;
+        const auto n = Eigen::Index(parameters.size());
+        Eigen::Map<Array> p(parameters.data(), n);
+        const Eigen::Map<const Array> g(gradients.data(), n);
+        const Scalar lr = Scalar(options_.learning_rate), weight_decay = Scalar(options_.weight_decay);
+        const auto d = g + weight_decay * p;  // weight_decay 0 adds exact zeros
+        if (options_.momentum == 0) {
+            p -= lr * d;
+            return;
+        }
+        Eigen::Map<Array> velocity(velocity_.data(), n);
+        const Scalar momentum = Scalar(options_.momentum);
+        // PyTorch starts the buffer at the first gradient, without dampening.
+        if (!has_velocity_) {
+            velocity = d;
+            has_velocity_ = true;
+        } else {
+            velocity = velocity * momentum + Scalar(1 - options_.dampening) * d;
+        }
+        if (options_.nesterov)
+            p -= lr * (d + momentum * velocity);
+        else
+            p -= lr * velocity;
+    }
+
+    double learning_rate() const noexcept { return options_.learning_rate; }
+    void set_learning_rate(double rate) {
+        detail::check_learning_rate("SGD", rate);
+        options_.learning_rate = rate;
+    }
+    const SGDOptions& options() const noexcept { return options_; }
+
+private:
+    SGDOptions options_;
+    detail::AlignedBuffer<Scalar> velocity_;
+    std::size_t prepared_ = 0;
+    bool has_velocity_ = false;
+};
+
+}  // namespace latent

@@ -1,0 +1,108 @@
+// One optimizer at a time against torch.optim (PyTorch 1.13, float32): three steps on fixed
+// parameters and gradients. Reference values from make_reference.py beside this file.
+
+#include <latent/optimizers/adam.hpp>
+#include <latent/optimizers/rmsprop.hpp>
+#include <latent/optimizers/sgd.hpp>
+
+#include <doctest/doctest.h>
+
+#include <array>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace {
+
+constexpr std::array<float, 5> initial{0.5f, -1.2f, 2.0f, 0.0f, -0.3f};
+constexpr std::array<std::array<float, 5>, 3> gradients{{{0.1f, -0.2f, 0.3f, -0.4f, 0.5f},
+                                                         {-0.05f, 0.4f, 0.0f, 0.2f, -0.1f},
+                                                         {0.3f, 0.3f, -0.6f, 0.01f, 0.2f}}};
+
+template <class O>
+std::vector<float> three_steps(O optimizer) {
+    std::vector<float> p(initial.begin(), initial.end());
+    optimizer.prepare(p.size());
+    for (const auto& g : gradients) optimizer.step(std::span<float>(p), std::span<const float>(g));
+    return p;
+}
+
+// Float rounding: a few units in the last place of values around 1.
+void check_matches(const std::vector<float>& found, const std::array<float, 5>& expected) {
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        INFO("parameter " << i);
+        CHECK(found[i] == doctest::Approx(expected[i]).epsilon(2e-6));
+    }
+}
+
+}  // namespace
+
+TEST_CASE("SGD matches torch.optim.SGD") {
+    check_matches(three_steps(latent::SGD{{.learning_rate = 0.1}}),
+                  {0.465000004f, -1.25f, 2.02999997f, 0.0190000013f, -0.360000044f});
+    check_matches(
+        three_steps(latent::SGD{{.learning_rate = 0.1, .momentum = 0.9, .dampening = 0.1, .weight_decay = 0.01}}),
+        {0.451822251f, -1.2348572f, 1.96217108f, 0.0731794313f, -0.434642404f});
+    check_matches(three_steps(latent::SGD{{.learning_rate = 0.1, .momentum = 0.9, .nesterov = true}}),
+                  {0.42216f, -1.29662013f, 2.01082993f, 0.0814599916f, -0.482849985f});
+}
+
+TEST_CASE("Adam matches torch.optim.Adam, with coupled weight decay") {
+    check_matches(three_steps(latent::Adam{{.learning_rate = 0.01}}),
+                  {0.48063162f, -1.19957101f, 1.9866997f, 0.0145787112f, -0.321121871f});
+    check_matches(
+        three_steps(latent::Adam{{.learning_rate = 0.01, .beta1 = 0.8, .beta2 = 0.99, .epsilon = 1e-6, .weight_decay = 0.1}}),
+        {0.475478619f, -1.19354928f, 1.98042083f, 0.0134284133f, -0.318985552f});
+}
+
+TEST_CASE("AdamW matches torch.optim.AdamW, with decoupled weight decay") {
+    check_matches(three_steps(latent::AdamW{{.learning_rate = 0.01, .weight_decay = 0.1}}),
+                  {0.479155779f, -1.19599104f, 1.98073256f, 0.0145560596f, -0.320197672f});
+    CHECK(latent::AdamW{}.options().weight_decay == 1e-2);
+}
+
+TEST_CASE("RMSProp matches torch.optim.RMSprop, plain and centred with momentum") {
+    check_matches(three_steps(latent::RMSProp{{.learning_rate = 0.01}}),
+                  {0.351094604f, -1.24547255f, 1.98962128f, 0.0528428666f, -0.417121053f});
+    check_matches(three_steps(latent::RMSProp{{.learning_rate = 0.01, .alpha = 0.9, .weight_decay = 0.05,
+                                               .momentum = 0.5, .centered = true}}),
+                  {0.420300692f, -1.19703507f, 1.95431352f, 0.0350045562f, -0.358901262f});
+}
+
+TEST_CASE("optimizers keep their state across prepare() calls of the same size") {
+    latent::Adam adam{{.learning_rate = 0.01}};
+    std::vector<float> p(initial.begin(), initial.end());
+    adam.prepare(p.size());
+    adam.step(std::span<float>(p), std::span<const float>(gradients[0]));
+    adam.prepare(p.size());  // a second fit() on the same model
+    adam.step(std::span<float>(p), std::span<const float>(gradients[1]));
+    adam.step(std::span<float>(p), std::span<const float>(gradients[2]));
+    check_matches(p, {0.48063162f, -1.19957101f, 1.9866997f, 0.0145787112f, -0.321121871f});
+}
+
+TEST_CASE("invalid hyper-parameters are refused with the value found") {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    CHECK_THROWS_WITH_AS(latent::Adam{{.learning_rate = nan}}, doctest::Contains("expected learning_rate to be finite and >= 0, found nan"),
+                         latent::argument_error);
+    CHECK_THROWS_WITH_AS(latent::SGD{{.learning_rate = -1}}, doctest::Contains("found -1"), latent::argument_error);
+    CHECK_THROWS_AS(latent::Adam{{.beta1 = 1.0}}, latent::argument_error);
+    CHECK_THROWS_AS(latent::Adam{{.beta2 = -0.1}}, latent::argument_error);
+    CHECK_THROWS_AS(latent::AdamW{{.epsilon = -1}}, latent::argument_error);
+    CHECK_THROWS_AS(latent::Adam{{.weight_decay = -1e-5}}, latent::argument_error);
+    CHECK_THROWS_WITH_AS((latent::SGD{{.momentum = 0, .nesterov = true}}), doctest::Contains("Nesterov"), latent::argument_error);
+    CHECK_THROWS_AS(latent::RMSProp{{.alpha = 1.5}}, latent::argument_error);
+    CHECK_THROWS_AS(latent::RMSProp{{.momentum = -0.5}}, latent::argument_error);
+
+    latent::Adam adam;
+    CHECK_THROWS_AS(adam.set_learning_rate(nan), latent::argument_error);
+    adam.set_learning_rate(0.5);
+    CHECK(adam.learning_rate() == 0.5);
+}
+
+TEST_CASE("a step with sizes other than the prepared ones is refused") {
+    latent::Adam adam;
+    adam.prepare(5);
+    std::vector<float> p(4), g(4);
+    CHECK_THROWS_WITH_AS(adam.step(std::span<float>(p), std::span<const float>(g)),
+                         doctest::Contains("expected 5 parameters and gradients"), latent::argument_error);
+}

@@ -1,0 +1,170 @@
+#pragma once
+// Autoencoder<Encoder, Decoder, Backend>: the model type users train. Its architecture is its type:
+// shapes, parameter count and cost are constants, and a decoder that does not fit the encoder does not
+// compile.
+
+#include "latent/backends/cpu.hpp"
+#include "latent/core/matrix.hpp"
+#include "latent/core/rng.hpp"
+#include "latent/losses/loss.hpp"
+#include "latent/models/model.hpp"
+#include "latent/models/network.hpp"
+#include "latent/models/sequential.hpp"
+#include "latent/models/summary.hpp"
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <type_traits>
+
+namespace latent {
+
+namespace detail {
+
+// As in sequential.hpp: function templates, so that compilers name their arguments with the message.
+template <class Encoder, class Decoder, class EncoderCodeShape, class DecoderInputShape>
+constexpr bool decoder_input_must_match_encoder_code() {
+    constexpr bool fits = std::is_same_v<EncoderCodeShape, DecoderInputShape>;
+    static_assert(fits,
+                  "latent::Autoencoder: the decoder's input shape differs from the encoder's code shape "
+                  "(the compiler names both and both shapes as this check's template arguments)");
+    return fits;
+}
+
+template <class Encoder, class Decoder, class EncoderInputShape, class DecoderOutputShape>
+constexpr bool decoder_output_must_match_encoder_input() {
+    constexpr bool fits = std::is_same_v<EncoderInputShape, DecoderOutputShape>;
+    static_assert(fits,
+                  "latent::Autoencoder: the decoder's output shape (the reconstruction) differs from the encoder's "
+                  "input shape (the compiler names both and both shapes as this check's template arguments)");
+    return fits;
+}
+
+}  // namespace detail
+
+template <SequentialType Encoder, SequentialType Decoder, Backend B = backend::cpu>
+class Autoencoder {
+    static constexpr bool code_fits = std::is_same_v<typename Encoder::output_shape, typename Decoder::input_shape>;
+    static constexpr bool reconstruction_fits =
+        std::is_same_v<typename Encoder::input_shape, typename Decoder::output_shape>;
+    // Only the named checks report; these lines never add a second error.
+    static_assert(detail::decoder_input_must_match_encoder_code<Encoder, Decoder, typename Encoder::output_shape,
+                                                                typename Decoder::input_shape>() ||
+                  !code_fits);
+    static_assert(!code_fits ||
+                  detail::decoder_output_must_match_encoder_input<Encoder, Decoder, typename Encoder::input_shape,
+                                                                  typename Decoder::output_shape>() ||
+                  !reconstruction_fits);
+
+public:
+    using encoder_type = Encoder;
+    using decoder_type = Decoder;
+    using backend_type = B;
+    using scalar = typename B::scalar;
+    /// Encoder and decoder layers as one list; the code is the output of layer encoder_depth - 1.
+    /// (When the shapes do not fit, the encoder stands in so that only the message above is printed.)
+    using network = std::conditional_t<code_fits && reconstruction_fits, concat_t<Encoder, Decoder>, typename Encoder::sequential_type>;
+    using output_activation = output_activation_t<typename network::template layer<network::depth - 1>>;
+    using workspace = Workspace<network, scalar>;
+
+    static constexpr std::size_t input_size = Encoder::input_size;
+    static constexpr std::size_t code_size = Encoder::output_size;
+    static constexpr std::size_t output_size = Decoder::output_size;
+    static constexpr std::size_t encoder_depth = Encoder::depth;
+    static constexpr std::size_t depth = network::depth;
+    static constexpr std::size_t parameter_count = Encoder::parameter_count + Decoder::parameter_count;
+    static constexpr std::size_t flops_per_sample = Encoder::flops_per_sample + Decoder::flops_per_sample;
+
+    /// Parameters drawn from each layer's initialiser, encoder first, from one generator seeded with `seed`.
+    explicit Autoencoder(std::uint64_t seed = 0) : parameters_(parameter_count) { initialize(seed); }
+
+    void initialize(std::uint64_t seed) {
+        Rng rng{seed};
+        network::initialize(parameters_.span(), rng);
+    }
+
+    /// Names the architecture in model files; the backend is left out so files move between backends.
+    static std::string signature() { return "Autoencoder<" + Encoder::name() + ", " + Decoder::name() + ">"; }
+
+    /// All parameters, encoder first; each layer's weights then biases.
+    std::span<scalar> parameters() noexcept { return parameters_.span(); }
+    std::span<const scalar> parameters() const noexcept { return parameters_.span(); }
+
+    /// Codes of the samples in the columns of x (a vector is one sample).
+    /// requires: x.rows() == input_size (else shape_error).
+    template <class Derived>
+    auto encode(const Eigen::MatrixBase<Derived>& x) const {
+        return run<0, encoder_depth>(x, "latent::Autoencoder::encode");
+    }
+
+    /// Outputs of the decoder for codes in the columns of z. requires: z.rows() == code_size.
+    template <class Derived>
+    auto decode(const Eigen::MatrixBase<Derived>& z) const {
+        return run<encoder_depth, depth>(z, "latent::Autoencoder::decode");
+    }
+
+    /// decode(encode(x)). requires: x.rows() == input_size.
+    template <class Derived>
+    auto reconstruct(const Eigen::MatrixBase<Derived>& x) const {
+        return run<0, depth>(x, "latent::Autoencoder::reconstruct");
+    }
+
+    /// A copy of the encoder with its trained weights: a feature extractor on its own.
+    Model<Encoder, B> encoder() const { return Model<Encoder, B>(parameters().first(Encoder::parameter_count)); }
+    /// A copy of the decoder with its trained weights: a generator from codes.
+    Model<Decoder, B> decoder() const { return Model<Decoder, B>(parameters().subspan(Encoder::parameter_count)); }
+
+    /// A Keras-like table: each layer, its output shape and parameter count, then the totals.
+    std::string summary() const {
+        std::vector<detail::SummaryRow> rows;
+        detail::append_summary_rows<Encoder>(rows, "encoder");
+        detail::append_summary_rows<Decoder>(rows, "decoder");
+        return detail::format_summary(
+            "Autoencoder (backend " + B::name() + ")", rows,
+            {{"Total params", with_thousands_separators(parameter_count)},
+             {"Code size", std::to_string(code_size)},
+             {"Forward FLOPs per sample", with_thousands_separators(flops_per_sample)}});
+    }
+
+    /// Mean loss of the reconstructions of `input` against `target` (columns are samples), and the
+    /// gradient of that loss with respect to every parameter, written into `gradients`.
+    /// requires: input and target are input_size x n with n <= ws.capacity(); gradients.size() == parameter_count.
+    template <Loss L>
+    scalar loss_and_gradients(const L& loss, ConstMatrixView<scalar> input, ConstMatrixView<scalar> target,
+                              workspace& ws, std::span<scalar> gradients) const {
+        constexpr bool logits = L::template uses_logits<output_activation>;
+        const std::size_t n = std::size_t(input.cols());
+        Passes::template forward<0, depth>(parameters_.data(), input, ws, n, logits);
+        MatrixView<scalar> top = ws.delta(depth - 1, n);
+        const scalar value = loss.template value_and_gradient<output_activation>(
+            as_const(ws.output(depth - 1, n)), target, as_const(ws.logits(n)), top);
+        Passes::template backward<0, depth>(parameters_.data(), input, ws, n, logits, gradients.data(), nullptr);
+        return value;
+    }
+
+    /// Mean loss of the reconstructions of `input` against `target`, without gradients.
+    template <Loss L>
+    scalar loss_value(const L& loss, ConstMatrixView<scalar> input, ConstMatrixView<scalar> target,
+                      workspace& ws) const {
+        constexpr bool logits = L::template uses_logits<output_activation>;
+        const std::size_t n = std::size_t(input.cols());
+        Passes::template forward<0, depth>(parameters_.data(), input, ws, n, logits);
+        return loss.template value<output_activation>(as_const(ws.output(depth - 1, n)), target, as_const(ws.logits(n)));
+    }
+
+private:
+    using Passes = detail::Passes<network, B>;
+
+    template <std::size_t First, std::size_t Last, class Derived>
+    auto run(const Eigen::MatrixBase<Derived>& x, const char* where) const {
+        auto y = detail::infer<network, B, First, Last>(parameters_.data(), x, where);
+        if constexpr (Derived::ColsAtCompileTime == 1)
+            return Vector<scalar>(y.col(0));
+        else
+            return y;
+    }
+
+    detail::AlignedBuffer<scalar> parameters_;
+};
+
+}  // namespace latent

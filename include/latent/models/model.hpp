@@ -1,0 +1,76 @@
+#pragma once
+// Model<Spec, Backend>: a Sequential with its own parameters, for inference. What
+// Autoencoder::encoder() returns, so that a trained encoder can be used as a feature extractor.
+
+#include "latent/backends/cpu.hpp"
+#include "latent/core/matrix.hpp"
+#include "latent/core/rng.hpp"
+#include "latent/models/network.hpp"
+#include "latent/models/sequential.hpp"
+#include "latent/models/summary.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace latent {
+
+template <SequentialType Spec, Backend B = backend::cpu>
+class Model {
+public:
+    using spec = typename Spec::sequential_type;
+    using backend_type = B;
+    using scalar = typename B::scalar;
+
+    static constexpr std::size_t input_size = spec::input_size;
+    static constexpr std::size_t output_size = spec::output_size;
+    static constexpr std::size_t parameter_count = spec::parameter_count;
+    static constexpr std::size_t flops_per_sample = spec::flops_per_sample;
+
+    /// Parameters drawn from each layer's initialiser with `seed`.
+    explicit Model(std::uint64_t seed = 0) : parameters_(parameter_count) { initialize(seed); }
+
+    /// requires: parameters.size() == parameter_count (else argument_error).
+    explicit Model(std::span<const scalar> parameters) : parameters_(parameter_count) {
+        if (parameters.size() != parameter_count)
+            throw argument_error("latent::Model: expected " + std::to_string(parameter_count) +
+                                 " parameters, found " + std::to_string(parameters.size()));
+        std::copy(parameters.begin(), parameters.end(), parameters_.begin());
+    }
+
+    void initialize(std::uint64_t seed) {
+        Rng rng{seed};
+        spec::initialize(parameters_.span(), rng);
+    }
+
+    /// The signature saved in model files: the layer list.
+    static std::string signature() { return spec::name(); }
+
+    std::span<scalar> parameters() noexcept { return parameters_.span(); }
+    std::span<const scalar> parameters() const noexcept { return parameters_.span(); }
+
+    /// Outputs for the samples in the columns of x (a vector is one sample).
+    /// requires: x.rows() == input_size (else shape_error).
+    template <class Derived>
+    auto predict(const Eigen::MatrixBase<Derived>& x) const {
+        auto y = detail::infer<spec, B, 0, spec::depth>(parameters_.data(), x, "latent::Model::predict");
+        if constexpr (Derived::ColsAtCompileTime == 1)
+            return Vector<scalar>(y.col(0));
+        else
+            return y;
+    }
+
+    std::string summary() const {
+        std::vector<detail::SummaryRow> rows;
+        detail::append_summary_rows<spec>(rows, "layer");
+        return detail::format_summary("Model (backend " + B::name() + ")", rows,
+                                      {{"Total params", with_thousands_separators(parameter_count)},
+                                       {"Forward FLOPs per sample", with_thousands_separators(flops_per_sample)}});
+    }
+
+private:
+    detail::AlignedBuffer<scalar> parameters_;
+};
+
+}  // namespace latent

@@ -1,0 +1,146 @@
+#pragma once
+// The forward and backward passes of a Sequential on a backend, over a workspace that holds every
+// layer's output and gradient for up to `capacity` samples. Sized once, reused by every step.
+
+#include "latent/backends/backend.hpp"
+#include "latent/core/error.hpp"
+#include "latent/core/matrix.hpp"
+#include "latent/models/sequential.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <string>
+#include <utility>
+
+namespace latent {
+
+/// Buffers for one pass of `Spec` over up to `capacity` samples: each layer's output and the
+/// gradient with respect to it, plus the last layer's pre-activation for losses that use logits.
+template <class Spec, class Scalar>
+class Workspace {
+public:
+    explicit Workspace(std::size_t capacity)
+        : capacity_{capacity},
+          outputs_(capacity * Spec::activation_size),
+          deltas_(capacity * Spec::activation_size),
+          logits_(capacity * Spec::output_size) {}
+
+    std::size_t capacity() const noexcept { return capacity_; }
+
+    MatrixView<Scalar> output(std::size_t layer, std::size_t n) noexcept {
+        return {outputs_.data() + capacity_ * Spec::activation_offsets[layer], Eigen::Index(Spec::output_sizes[layer]),
+                Eigen::Index(n)};
+    }
+    MatrixView<Scalar> delta(std::size_t layer, std::size_t n) noexcept {
+        return {deltas_.data() + capacity_ * Spec::activation_offsets[layer], Eigen::Index(Spec::output_sizes[layer]),
+                Eigen::Index(n)};
+    }
+    MatrixView<Scalar> logits(std::size_t n) noexcept {
+        return {logits_.data(), Eigen::Index(Spec::output_size), Eigen::Index(n)};
+    }
+
+private:
+    std::size_t capacity_;
+    detail::AlignedBuffer<Scalar> outputs_;
+    detail::AlignedBuffer<Scalar> deltas_;
+    detail::AlignedBuffer<Scalar> logits_;
+};
+
+namespace detail {
+
+/// Passes over the layers [First, Last) of Spec, each layer's arithmetic from Kernel<Backend, layer>.
+template <class Spec, class Backend>
+struct Passes {
+    using S = typename Backend::scalar;
+    using Buffers = Workspace<Spec, S>;
+
+    /// requires: x is (input of layer First) x n, n <= ws.capacity(). Outputs land in ws.output(i, n);
+    /// with keep_logits the last layer's pre-activation also lands in ws.logits(n).
+    template <std::size_t First, std::size_t Last>
+    static void forward(const S* parameters, ConstMatrixView<S> x, Buffers& ws, std::size_t n, bool keep_logits) {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (forward_layer<First + I, First>(parameters, x, ws, n, keep_logits), ...);
+        }(std::make_index_sequence<Last - First>{});
+    }
+
+    /// requires: forward<First, Last> ran on the same x and ws; ws.delta(Last - 1, n) holds dL/d(output
+    /// of layer Last - 1), or dL/d(logits) when top_is_logit_gradient. Writes every layer's parameter
+    /// gradients (overwriting them) and, when dx is given, dL/dx.
+    template <std::size_t First, std::size_t Last>
+    static void backward(const S* parameters, ConstMatrixView<S> x, Buffers& ws, std::size_t n,
+                         bool top_is_logit_gradient, S* gradients, MatrixView<S>* dx) {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (backward_layer<Last - 1 - I, First, Last>(parameters, x, ws, n, top_is_logit_gradient, gradients, dx),
+             ...);
+        }(std::make_index_sequence<Last - First>{});
+    }
+
+private:
+    template <std::size_t I, std::size_t First>
+    static void forward_layer(const S* parameters, ConstMatrixView<S> x, Buffers& ws, std::size_t n,
+                              bool keep_logits) {
+        using L = typename Spec::template layer<I>;
+        const ConstMatrixView<S> in = input_of<I, First>(x, ws, n);
+        MatrixView<S> out = ws.output(I, n);
+        if (keep_logits && I + 1 == Spec::depth) {
+            MatrixView<S> logits = ws.logits(n);
+            Kernel<Backend, L>::forward(parameters + Spec::parameter_offsets[I], in, out, &logits);
+        } else {
+            Kernel<Backend, L>::forward(parameters + Spec::parameter_offsets[I], in, out, nullptr);
+        }
+    }
+
+    template <std::size_t I, std::size_t First, std::size_t Last>
+    static void backward_layer(const S* parameters, ConstMatrixView<S> x, Buffers& ws, std::size_t n,
+                               bool top_is_logit_gradient, S* gradients, MatrixView<S>* dx) {
+        using L = typename Spec::template layer<I>;
+        const ConstMatrixView<S> in = input_of<I, First>(x, ws, n);
+        MatrixView<S> below = I > First ? ws.delta(I - 1, n) : MatrixView<S>{nullptr, 0, 0};
+        MatrixView<S>* input_gradient = I > First ? &below : dx;
+        Kernel<Backend, L>::backward(parameters + Spec::parameter_offsets[I], in, as_const(ws.output(I, n)), ws.delta(I, n),
+                                     top_is_logit_gradient && I + 1 == Last, gradients + Spec::parameter_offsets[I],
+                                     input_gradient);
+    }
+
+    template <std::size_t I, std::size_t First>
+    static ConstMatrixView<S> input_of(ConstMatrixView<S> x, Buffers& ws, std::size_t n) {
+        if constexpr (I == First) {
+            return x;
+        } else {
+            return as_const(ws.output(I - 1, n));
+        }
+    }
+};
+
+/// Checks that a batch has the number of values per sample a model expects.
+inline void check_sample_size(const char* where, std::size_t expected, std::size_t found) {
+    if (expected != found)
+        throw shape_error(std::string(where) + ": expected " + std::to_string(expected) +
+                          " values per sample (one sample per column), found " + std::to_string(found));
+}
+
+/// Runs layers [First, Last) over the columns of x in chunks, returning the outputs.
+template <class Spec, class Backend, std::size_t First, std::size_t Last, class Derived>
+Matrix<typename Backend::scalar> infer(const typename Backend::scalar* parameters, const Eigen::MatrixBase<Derived>& x,
+                                       const char* where) {
+    using S = typename Backend::scalar;
+    using L0 = typename Spec::template layer<First>;
+    using LN = typename Spec::template layer<Last - 1>;
+    check_sample_size(where, L0::input_shape::size, std::size_t(x.rows()));
+    constexpr std::size_t chunk = 256;  // keeps a chunk's activations in cache
+    const std::size_t n = std::size_t(x.cols());
+    Matrix<S> result(static_cast<Eigen::Index>(LN::output_shape::size), static_cast<Eigen::Index>(n));
+    Workspace<Spec, S> ws(std::min(chunk, std::max<std::size_t>(n, 1)));
+    Matrix<S> input(static_cast<Eigen::Index>(L0::input_shape::size), static_cast<Eigen::Index>(ws.capacity()));
+    for (std::size_t first = 0; first < n; first += chunk) {
+        const std::size_t m = std::min(chunk, n - first);
+        input.leftCols(Eigen::Index(m)) = x.middleCols(Eigen::Index(first), Eigen::Index(m)).template cast<S>();
+        const ConstMatrixView<S> in(input.data(), input.rows(), Eigen::Index(m));
+        Passes<Spec, Backend>::template forward<First, Last>(parameters, in, ws, m, false);
+        result.middleCols(Eigen::Index(first), Eigen::Index(m)) = ws.output(Last - 1, m);
+    }
+    return result;
+}
+
+}  // namespace detail
+}  // namespace latent

@@ -1,0 +1,70 @@
+#pragma once
+// A Keras-like model.summary() table, built from the compile-time description of the layers.
+
+#include "latent/models/sequential.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace latent {
+
+/// "219,891".
+inline std::string with_thousands_separators(std::size_t value) {
+    const std::string digits = std::to_string(value);
+    std::string text;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) text += ',';
+        text += digits[i];
+    }
+    return text;
+}
+
+namespace detail {
+
+struct SummaryRow {
+    std::string layer;
+    std::string output_shape;
+    std::size_t parameters;
+};
+
+/// Appends one row per layer of Spec, named prefix.index.
+template <class Spec>
+void append_summary_rows(std::vector<SummaryRow>& rows, std::string_view prefix) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (rows.push_back({std::string(prefix) + "." + std::to_string(I) + "  " + Spec::template layer<I>::name(),
+                         "(batch, " + Spec::template layer<I>::output_shape::to_string() + ")",
+                         Spec::template layer<I>::parameter_count}),
+         ...);
+    }(std::make_index_sequence<Spec::depth>{});
+}
+
+inline std::string format_summary(std::string_view title, const std::vector<SummaryRow>& rows,
+                                  const std::vector<std::pair<std::string, std::string>>& totals) {
+    std::size_t layer_width = std::string_view("Layer").size(), shape_width = std::string_view("Output shape").size();
+    for (const auto& row : rows) {
+        layer_width = std::max(layer_width, row.layer.size());
+        shape_width = std::max(shape_width, row.output_shape.size());
+    }
+    constexpr std::size_t count_width = 12;
+    const std::size_t width = 1 + layer_width + 2 + shape_width + 2 + count_width;
+    auto pad = [](std::string text, std::size_t w) { return text + std::string(w > text.size() ? w - text.size() : 0, ' '); };
+    auto pad_left = [](std::string text, std::size_t w) { return std::string(w > text.size() ? w - text.size() : 0, ' ') + text; };
+
+    std::string out = std::string(title) + "\n" + std::string(width, '_') + "\n";
+    out += " " + pad("Layer", layer_width) + "  " + pad("Output shape", shape_width) + "  " + pad_left("Param #", count_width) + "\n";
+    out += std::string(width, '=') + "\n";
+    for (const auto& row : rows)
+        out += " " + pad(row.layer, layer_width) + "  " + pad(row.output_shape, shape_width) + "  " +
+               pad_left(with_thousands_separators(row.parameters), count_width) + "\n";
+    out += std::string(width, '=') + "\n";
+    for (const auto& [label, value] : totals) out += label + ": " + value + "\n";
+    out += std::string(width, '_') + "\n";
+    return out;
+}
+
+}  // namespace detail
+}  // namespace latent

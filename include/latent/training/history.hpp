@@ -1,0 +1,26 @@
+#pragma once
+// What fit() returns: one record per epoch, like Keras' History.
+
+#include <cstddef>
+#include <optional>
+#include <vector>
+
+namespace latent {
+
+struct EpochRecord {
+    std::size_t epoch = 0;                  ///< 1-based
+    double train_loss = 0;                  ///< mean over the epoch's samples, as accumulated while training
+    std::optional<double> validation_loss{};  ///< mean over the validation set after the epoch, when there is one
+    double learning_rate = 0;               ///< the rate used during this epoch
+    double seconds = 0;                     ///< wall time of the epoch's training steps
+    double samples_per_second = 0;
+};
+
+struct History {
+    std::vector<EpochRecord> epochs;
+
+    bool empty() const noexcept { return epochs.empty(); }
+    const EpochRecord& last() const { return epochs.back(); }
+};
+
+}  // namespace latent

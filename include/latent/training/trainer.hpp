@@ -1,0 +1,263 @@
+#pragma once
+// The trainer: mini-batch training of any model that can give a loss and its gradients, with any
+// optimizer and loss. Everything a step touches is allocated before the first epoch.
+
+#include "latent/core/error.hpp"
+#include "latent/core/finite.hpp"
+#include "latent/core/matrix.hpp"
+#include "latent/core/rng.hpp"
+#include "latent/data/dataset.hpp"
+#include "latent/losses/loss.hpp"
+#include "latent/optimizers/optimizer.hpp"
+#include "latent/training/history.hpp"
+#include "latent/training/progress.hpp"
+#include "latent/training/schedule.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <iostream>
+#include <numeric>
+#include <optional>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace latent {
+
+/// Stop when the monitored loss (validation loss when there is a validation set, else training loss)
+/// has not improved by more than min_delta for `patience` epochs.
+struct EarlyStopping {
+    std::size_t patience = 5;
+    double min_delta = 0;
+    bool restore_best_weights = true;
+};
+
+struct FitOptions {
+    std::size_t epochs = 10;
+    std::size_t batch_size = 32;
+    std::uint64_t seed = 0;                     ///< drives the shuffling; same seed, same weights
+    bool shuffle = true;
+    double validation_split = 0;                ///< fraction held out from the end of the data, as Keras
+    std::optional<EarlyStopping> early_stopping{};
+    Schedule schedule{};                        ///< learning rate per epoch; empty keeps the optimizer's rate
+    Verbosity verbosity = Verbosity::automatic;
+    std::ostream* out = &std::cout;             ///< where progress goes
+};
+
+/// Returned by epoch-end callbacks: go on, or stop after this epoch.
+enum class Control { proceed, stop };
+
+struct BatchReport {
+    std::size_t epoch = 0;  ///< 1-based
+    std::size_t batch = 0;  ///< 0-based within the epoch
+    std::size_t batches = 0;
+    double loss = 0;        ///< mean loss of this batch
+};
+
+/// A model the trainer can train: parameters, a workspace type, and loss with gradients.
+template <class M, class L>
+concept Trainable = requires(const M& model, M& mutable_model, const L& loss, typename M::workspace& ws,
+                             ConstMatrixView<typename M::scalar> x, std::span<typename M::scalar> g) {
+    { mutable_model.parameters() } -> std::same_as<std::span<typename M::scalar>>;
+    { M::input_size } -> std::convertible_to<std::size_t>;
+    { M::parameter_count } -> std::convertible_to<std::size_t>;
+    { model.loss_and_gradients(loss, x, x, ws, g) } -> std::same_as<typename M::scalar>;
+    { model.loss_value(loss, x, x, ws) } -> std::same_as<typename M::scalar>;
+};
+
+template <class M, Optimizer O, Loss L>
+    requires Trainable<M, L> && std::same_as<typename M::scalar, typename O::scalar>
+class Trainer {
+public:
+    using scalar = typename M::scalar;
+
+    /// Trains `model` in place; the model must outlive the trainer.
+    Trainer(M& model, O optimizer, L loss = {}) : model_{model}, optimizer_{std::move(optimizer)}, loss_{loss} {}
+
+    /// Called after every epoch with its record. A callback that returns Control::stop ends training
+    /// after that epoch; one that returns nothing never does.
+    template <class Callback>
+        requires std::invocable<Callback&, const EpochRecord&>
+    Trainer& on_epoch_end(Callback callback) {
+        if constexpr (std::is_same_v<std::invoke_result_t<Callback&, const EpochRecord&>, Control>)
+            epoch_callbacks_.emplace_back(std::move(callback));
+        else
+            epoch_callbacks_.emplace_back([callback = std::move(callback)](const EpochRecord& record) mutable {
+                callback(record);
+                return Control::proceed;
+            });
+        return *this;
+    }
+    Trainer& on_batch_end(std::function<void(const BatchReport&)> callback) {
+        batch_callbacks_.push_back(std::move(callback));
+        return *this;
+    }
+
+    /// Trains on `data`, holding out options.validation_split of it for validation.
+    template <class E>
+    History fit(const Dataset<E>& data, const FitOptions& options) {
+        check_options(data, options);
+        const std::size_t held_out = std::size_t(double(data.size()) * options.validation_split);
+        if (held_out >= data.size())
+            throw argument_error("latent::Trainer::fit: validation_split " + std::to_string(options.validation_split) +
+                                 " leaves no training samples out of " + std::to_string(data.size()));
+        return run(data, data.size() - held_out, held_out ? &data : nullptr, data.size() - held_out, held_out, options);
+    }
+
+    /// Trains on `train`, reporting the loss on all of `validation` after every epoch.
+    template <class E>
+    History fit(const Dataset<E>& train, const Dataset<E>& validation, const FitOptions& options) {
+        check_options(train, options);
+        if (options.validation_split != 0)
+            throw argument_error("latent::Trainer::fit: expected validation_split 0 when a validation set is given, "
+                                 "found " + std::to_string(options.validation_split));
+        check_data(validation, "validation");
+        return run(train, train.size(), &validation, 0, validation.size(), options);
+    }
+
+    /// Mean loss of the model's reconstructions of `data`.
+    template <class E>
+    double evaluate(const Dataset<E>& data, std::size_t batch_size = 256) {
+        check_data(data, "evaluation");
+        if (batch_size == 0) throw argument_error("latent::Trainer::evaluate: expected batch_size >= 1, found 0");
+        typename M::workspace ws(batch_size);
+        Matrix<scalar> input(static_cast<Eigen::Index>(M::input_size), static_cast<Eigen::Index>(batch_size));
+        return evaluate_range(data, 0, data.size(), ws, input);
+    }
+
+    O& optimizer() noexcept { return optimizer_; }
+    const L& loss() const noexcept { return loss_; }
+    M& model() noexcept { return model_; }
+
+private:
+    template <class E>
+    void check_data(const Dataset<E>& data, const char* role) const {
+        if (data.empty()) throw argument_error(std::string("latent::Trainer: the ") + role + " data set is empty");
+        if (data.sample_size() != M::input_size)
+            throw shape_error(std::string("latent::Trainer: the model expects ") + std::to_string(M::input_size) +
+                              " values per sample, the " + role + " data has samples of " +
+                              std::to_string(data.height()) + " x " + std::to_string(data.width()) + " = " +
+                              std::to_string(data.sample_size()));
+    }
+
+    template <class E>
+    void check_options(const Dataset<E>& data, const FitOptions& options) const {
+        check_data(data, "training");
+        if (options.epochs == 0) throw argument_error("latent::Trainer::fit: expected epochs >= 1, found 0");
+        if (options.batch_size == 0) throw argument_error("latent::Trainer::fit: expected batch_size >= 1, found 0");
+        if (!(options.validation_split >= 0 && options.validation_split < 1))  // also rejects NaN
+            throw argument_error("latent::Trainer::fit: expected validation_split in [0, 1), found " +
+                                 std::to_string(options.validation_split));
+        const std::size_t train_count = data.size() - std::size_t(double(data.size()) * options.validation_split);
+        if (options.batch_size > train_count)
+            throw argument_error("latent::Trainer::fit: expected batch_size <= " + std::to_string(train_count) +
+                                 " (the training samples), found " + std::to_string(options.batch_size));
+        if (!options.out) throw argument_error("latent::Trainer::fit: expected an output stream, found nullptr");
+    }
+
+    template <class E>
+    History run(const Dataset<E>& train, std::size_t train_count, const Dataset<E>* validation,
+                std::size_t validation_first, std::size_t validation_count, const FitOptions& options) {
+        const std::size_t batch_size = options.batch_size;
+        const std::size_t batches = (train_count + batch_size - 1) / batch_size;
+        const double base_rate = optimizer_.learning_rate();
+
+        // Everything a step needs, allocated once.
+        typename M::workspace ws(batch_size);
+        Matrix<scalar> input(static_cast<Eigen::Index>(M::input_size), static_cast<Eigen::Index>(batch_size));
+        detail::AlignedBuffer<scalar> gradients(M::parameter_count);
+        std::vector<std::size_t> order(train_count);
+        std::iota(order.begin(), order.end(), std::size_t{0});
+        optimizer_.prepare(M::parameter_count);
+        std::optional<detail::AlignedBuffer<scalar>> best_parameters;
+        if (options.early_stopping && options.early_stopping->restore_best_weights)
+            best_parameters.emplace(M::parameter_count);
+
+        Rng rng{options.seed};
+        ProgressReporter progress(options.verbosity, *options.out);
+        History history;
+        double best_loss = 0;
+        std::size_t epochs_without_improvement = 0;
+
+        for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
+            const double rate = options.schedule ? options.schedule(epoch - 1, base_rate) : optimizer_.learning_rate();
+            optimizer_.set_learning_rate(rate);
+            if (options.shuffle) rng.shuffle(std::span(order));
+
+            progress.begin_epoch(epoch, options.epochs, batches);
+            const auto started = std::chrono::steady_clock::now();
+            double loss_sum = 0;
+            for (std::size_t batch = 0; batch < batches; ++batch) {
+                const std::size_t first = batch * batch_size;
+                const std::size_t n = std::min(batch_size, train_count - first);
+                MatrixView<scalar> x(input.data(), input.rows(), Eigen::Index(n));
+                train.gather(std::span<const std::size_t>(order.data() + first, n), x);
+                const scalar loss = model_.loss_and_gradients(loss_, as_const(x), as_const(x), ws, gradients.span());
+                // Checked before the update, so the weights stay those of the last good batch.
+                if (!is_finite(loss))
+                    throw numerical_error("latent::Trainer::fit: expected a finite loss, found " + std::to_string(loss) +
+                                          " at epoch " + std::to_string(epoch) + ", batch " + std::to_string(batch + 1) +
+                                          " of " + std::to_string(batches) +
+                                          "; the weights are those from before that batch (try a lower learning rate)");
+                optimizer_.step(model_.parameters(), std::span<const scalar>(gradients.span()));
+                loss_sum += double(loss) * double(n);
+                progress.batch_done(batch, first + n, loss_sum / double(first + n));
+                for (auto& callback : batch_callbacks_) callback({epoch, batch, batches, double(loss)});
+            }
+            const double seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+            EpochRecord record{epoch, loss_sum / double(train_count), std::nullopt, rate, seconds,
+                               seconds > 0 ? double(train_count) / seconds : 0};
+            if (validation) record.validation_loss = evaluate_range(*validation, validation_first, validation_count, ws, input);
+            history.epochs.push_back(record);
+            progress.end_epoch(record.train_loss, record.validation_loss, record.seconds, record.samples_per_second);
+
+            bool stop = false;
+            for (auto& callback : epoch_callbacks_) stop |= callback(record) == Control::stop;
+            if (options.early_stopping) {
+                const double monitored = record.validation_loss.value_or(record.train_loss);
+                if (epoch == 1 || monitored < best_loss - options.early_stopping->min_delta) {
+                    best_loss = monitored;
+                    epochs_without_improvement = 0;
+                    if (best_parameters) std::ranges::copy(model_.parameters(), best_parameters->begin());
+                } else if (++epochs_without_improvement >= options.early_stopping->patience) {
+                    progress.message("Early stopping after epoch " + std::to_string(epoch) + ": no improvement for " +
+                                     std::to_string(epochs_without_improvement) + " epochs");
+                    if (best_parameters) std::ranges::copy(*best_parameters, model_.parameters().begin());
+                    stop = true;
+                }
+            }
+            if (stop) break;
+        }
+        return history;
+    }
+
+    template <class E>
+    double evaluate_range(const Dataset<E>& data, std::size_t first, std::size_t count, typename M::workspace& ws,
+                          Matrix<scalar>& input) {
+        const std::size_t capacity = ws.capacity();
+        double sum = 0;
+        std::vector<std::size_t> indices(capacity);
+        for (std::size_t done = 0; done < count; done += capacity) {
+            const std::size_t n = std::min(capacity, count - done);
+            std::iota(indices.begin(), indices.begin() + std::ptrdiff_t(n), first + done);
+            MatrixView<scalar> x(input.data(), input.rows(), Eigen::Index(n));
+            data.gather(std::span<const std::size_t>(indices.data(), n), x);
+            sum += double(model_.loss_value(loss_, as_const(x), as_const(x), ws)) * double(n);
+        }
+        return sum / double(count);
+    }
+
+    M& model_;
+    O optimizer_;
+    L loss_;
+    std::vector<std::function<Control(const EpochRecord&)>> epoch_callbacks_;
+    std::vector<std::function<void(const BatchReport&)>> batch_callbacks_;
+};
+
+}  // namespace latent

@@ -1,0 +1,206 @@
+#pragma once
+// One file per model: magic, format version, the architecture signature derived from the model's type,
+// scalar type, parameter count, the parameters, and a CRC-32 of all of it. Written atomically; read
+// completely and checked before a single parameter of the model is touched.
+//
+// Layout (integers little-endian):
+//   "LATENTMF"  u16 format_major  u16 format_minor  u32 scalar_bytes
+//   u64 signature_length  signature  u64 parameter_count  parameters  u32 crc32(everything before)
+
+#include "latent/core/error.hpp"
+#include "latent/io/atomic_file.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <concepts>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <cstdio>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace latent {
+
+static_assert(std::endian::native == std::endian::little, "latent's model files are written on little-endian machines");
+
+inline constexpr std::string_view model_file_magic = "LATENTMF";
+inline constexpr std::uint16_t model_file_major = 1;
+inline constexpr std::uint16_t model_file_minor = 0;
+
+/// What save_model and load_model need: a signature naming the architecture, and the parameters.
+template <class M>
+concept SavableModel = requires(M& model, const M& const_model) {
+    { M::signature() } -> std::convertible_to<std::string>;
+    { M::parameter_count } -> std::convertible_to<std::size_t>;
+    { model.parameters() } -> std::same_as<std::span<typename M::scalar>>;
+    { const_model.parameters() } -> std::same_as<std::span<const typename M::scalar>>;
+};
+
+namespace detail {
+
+inline std::string scalar_name(std::uint32_t bytes) {
+    return bytes == 4 ? "float32" : bytes == 8 ? "float64" : std::to_string(bytes) + "-byte scalars";
+}
+
+inline std::uint32_t crc32_of(std::span<const std::uint8_t> bytes) {
+    uLong crc = ::crc32(0L, Z_NULL, 0);
+    for (std::size_t done = 0; done < bytes.size();) {  // zlib takes 32-bit lengths
+        const auto chunk = std::uint32_t(std::min<std::size_t>(bytes.size() - done, 1u << 30));
+        crc = ::crc32(crc, bytes.data() + done, chunk);
+        done += chunk;
+    }
+    return std::uint32_t(crc);
+}
+
+template <class T>
+void append(std::vector<std::uint8_t>& out, T value) {
+    const auto* p = reinterpret_cast<const std::uint8_t*>(&value);
+    out.insert(out.end(), p, p + sizeof(T));
+}
+
+/// Bounds-checked little-endian reads from a loaded file; a read past the end is a truncated file.
+class ByteReader {
+public:
+    ByteReader(std::span<const std::uint8_t> bytes, const std::filesystem::path& path) : bytes_{bytes}, path_{path} {}
+
+    template <class T>
+    T read(const char* field) {
+        T value;
+        std::memcpy(&value, take(sizeof(T), field).data(), sizeof(T));
+        return value;
+    }
+    std::span<const std::uint8_t> take(std::size_t count, const char* field) {
+        if (count > bytes_.size() - offset_)
+            throw format_error("latent::load_model: " + path_.string() + " is truncated: expected " +
+                               std::to_string(count) + " bytes of " + field + " at offset " + std::to_string(offset_) +
+                               ", found " + std::to_string(bytes_.size() - offset_));
+        const auto piece = bytes_.subspan(offset_, count);
+        offset_ += count;
+        return piece;
+    }
+    std::size_t remaining() const noexcept { return bytes_.size() - offset_; }
+
+private:
+    std::span<const std::uint8_t> bytes_;
+    const std::filesystem::path& path_;
+    std::size_t offset_ = 0;
+};
+
+inline std::vector<std::uint8_t> read_whole_file(const std::filesystem::path& path, const char* caller) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        throw file_error(std::string(caller) + ": expected a file, found the directory " + path.string());
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+    if (!file) throw file_error(std::string(caller) + ": cannot open " + path.string() + ": " + std::strerror(errno));
+    std::vector<std::uint8_t> bytes;
+    std::uint8_t chunk[1 << 16];
+    while (const std::size_t got = std::fread(chunk, 1, sizeof chunk, file.get())) bytes.insert(bytes.end(), chunk, chunk + got);
+    if (std::ferror(file.get()))
+        throw file_error(std::string(caller) + ": cannot read " + path.string() + ": " + std::strerror(errno));
+    return bytes;
+}
+
+}  // namespace detail
+
+/// Encodes a model as the bytes of a model file.
+template <SavableModel M>
+std::vector<std::uint8_t> serialize_model(const M& model) {
+    using S = typename M::scalar;
+    const std::string signature = M::signature();
+    const auto parameters = model.parameters();
+    std::vector<std::uint8_t> bytes;
+    bytes.reserve(40 + signature.size() + parameters.size_bytes());
+    bytes.insert(bytes.end(), model_file_magic.begin(), model_file_magic.end());
+    detail::append(bytes, model_file_major);
+    detail::append(bytes, model_file_minor);
+    detail::append(bytes, std::uint32_t(sizeof(S)));
+    detail::append(bytes, std::uint64_t(signature.size()));
+    bytes.insert(bytes.end(), signature.begin(), signature.end());
+    detail::append(bytes, std::uint64_t(parameters.size()));
+    const auto* raw = reinterpret_cast<const std::uint8_t*>(parameters.data());
+    bytes.insert(bytes.end(), raw, raw + parameters.size_bytes());
+    detail::append(bytes, detail::crc32_of(bytes));
+    return bytes;
+}
+
+/// Checks a model file's bytes completely, then sets the model's parameters from them.
+/// Throws format_error (not a model file, other format version, truncated, corrupt) or
+/// architecture_error (another architecture or scalar type); the model is unchanged when it throws.
+template <SavableModel M>
+void deserialize_model(M& model, std::span<const std::uint8_t> bytes, const std::filesystem::path& path = "<memory>") {
+    using S = typename M::scalar;
+    const std::string where = "latent::load_model: " + path.string();
+    detail::ByteReader reader(bytes, path);
+
+    const auto magic = reader.take(model_file_magic.size(), "magic");
+    if (!std::equal(magic.begin(), magic.end(), model_file_magic.begin()))
+        throw format_error(where + " is not a latent model file: expected it to start with \"LATENTMF\"");
+    const auto major = reader.read<std::uint16_t>("format version");
+    const auto minor = reader.read<std::uint16_t>("format version");
+    if (major != model_file_major)
+        throw format_error(where + ": expected model file format " + std::to_string(model_file_major) + ".x, found " +
+                           std::to_string(major) + "." + std::to_string(minor));
+    if (bytes.size() < 4 + model_file_magic.size())
+        throw format_error(where + " is truncated: expected a checksum at its end");
+    const auto body = bytes.first(bytes.size() - 4);
+    std::uint32_t stored_crc;
+    std::memcpy(&stored_crc, bytes.data() + body.size(), 4);
+    if (const auto crc = detail::crc32_of(body); crc != stored_crc)
+        throw format_error(where + " is corrupt or truncated: expected checksum " + std::to_string(stored_crc) +
+                           ", found " + std::to_string(crc) + " over its " + std::to_string(body.size()) + " bytes");
+
+    detail::ByteReader fields(body, path);
+    fields.take(model_file_magic.size() + 4, "header");
+    const auto scalar_bytes = fields.read<std::uint32_t>("scalar size");
+    const auto signature_length = fields.read<std::uint64_t>("signature length");
+    const auto signature_bytes = fields.take(std::size_t(signature_length), "signature");
+    const std::string signature(signature_bytes.begin(), signature_bytes.end());
+    if (signature != M::signature())
+        throw architecture_error(where + " holds another architecture: expected " + M::signature() + ", found " +
+                                 signature);
+    if (scalar_bytes != sizeof(S))
+        throw architecture_error(where + ": expected " + detail::scalar_name(sizeof(S)) + " parameters, found " +
+                                 detail::scalar_name(scalar_bytes));
+    const auto count = fields.read<std::uint64_t>("parameter count");
+    if (count != M::parameter_count)
+        throw format_error(where + ": expected " + std::to_string(M::parameter_count) + " parameters, found " +
+                           std::to_string(count));
+    const auto payload = fields.take(M::parameter_count * sizeof(S), "parameters");
+    if (fields.remaining() != 0)
+        throw format_error(where + ": expected the file to end after the parameters, found " +
+                           std::to_string(fields.remaining()) + " more bytes");
+    std::memcpy(model.parameters().data(), payload.data(), payload.size());
+}
+
+/// Writes `model` to `path` atomically: a crash or error leaves any previous file at `path` intact.
+template <SavableModel M>
+void save_model(const M& model, const std::filesystem::path& path) {
+    const auto bytes = serialize_model(model);
+    AtomicFile file(path);
+    file.write(bytes.data(), bytes.size());
+    file.commit();
+}
+
+/// Loads parameters saved by save_model into `model`; on any error the model is unchanged.
+template <SavableModel M>
+void load_model(M& model, const std::filesystem::path& path) {
+    const auto bytes = detail::read_whole_file(path, "latent::load_model");
+    deserialize_model(model, bytes, path);
+}
+
+/// A model of type M with the parameters saved in `path`.
+template <SavableModel M>
+M load_model(const std::filesystem::path& path) {
+    M model;
+    load_model(model, path);
+    return model;
+}
+
+}  // namespace latent

@@ -1,0 +1,136 @@
+// Model files: bit-for-bit round trips, and every way a file can be wrong gives a typed error that
+// names what was expected and what was found, leaving the model untouched.
+
+#include <latent/latent.hpp>
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+using namespace latent;
+namespace fs = std::filesystem;
+
+namespace {
+
+using Small = Autoencoder<Sequential<Dense<6, 3, ReLU>>, Sequential<Dense<3, 6, Sigmoid>>>;
+using Other = Autoencoder<Sequential<Dense<6, 2, ReLU>>, Sequential<Dense<2, 6, Sigmoid>>>;
+using SmallDouble = Autoencoder<Sequential<Dense<6, 3, ReLU>>, Sequential<Dense<3, 6, Sigmoid>>, backend::basic_cpu<double>>;
+
+struct TempDir {
+    fs::path path = fs::temp_directory_path() / ("latent_model_file_" + std::to_string(::getpid()) + "_" +
+                                                 std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+    TempDir() { fs::create_directories(path); }
+    ~TempDir() { fs::remove_all(path); }
+};
+
+std::vector<std::uint8_t> read_bytes(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+void write_bytes(const fs::path& p, const std::vector<std::uint8_t>& bytes) {
+    std::ofstream out(p, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+}
+
+}  // namespace
+
+TEST_CASE("save then load gives the same parameters bit for bit") {
+    const TempDir dir;
+    const Small saved{42};
+    save_model(saved, dir.path / "m.latent");
+    Small loaded{1};
+    load_model(loaded, dir.path / "m.latent");
+    CHECK(std::memcmp(saved.parameters().data(), loaded.parameters().data(), Small::parameter_count * sizeof(float)) == 0);
+    const auto also = load_model<Small>(dir.path / "m.latent");
+    CHECK(std::ranges::equal(also.parameters(), saved.parameters()));
+    // The file's size is the header, the signature, the parameters and the checksum, nothing else.
+    CHECK(fs::file_size(dir.path / "m.latent") == 8 + 2 + 2 + 4 + 8 + Small::signature().size() + 8 +
+                                                      Small::parameter_count * sizeof(float) + 4);
+    // No temporary file is left beside it.
+    CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
+}
+
+TEST_CASE("a file of another architecture is refused naming both architectures") {
+    const TempDir dir;
+    save_model(Other{}, dir.path / "other.latent");
+    Small model{3};
+    const std::vector<float> before(model.parameters().begin(), model.parameters().end());
+    const std::string expected =
+        "holds another architecture: expected " + Small::signature() + ", found " + Other::signature();
+    CHECK_THROWS_WITH_AS(load_model(model, dir.path / "other.latent"), doctest::Contains(expected.c_str()),
+                         architecture_error);
+    CHECK(std::ranges::equal(model.parameters(), before));
+}
+
+TEST_CASE("a file of another scalar type is refused naming both") {
+    const TempDir dir;
+    save_model(SmallDouble{}, dir.path / "double.latent");
+    Small model;
+    CHECK_THROWS_WITH_AS(load_model(model, dir.path / "double.latent"),
+                         doctest::Contains("expected float32 parameters, found float64"), architecture_error);
+}
+
+TEST_CASE("a missing file or a directory gives file_error naming the path") {
+    const TempDir dir;
+    Small model;
+    CHECK_THROWS_WITH_AS(load_model(model, dir.path / "absent.latent"),
+                         doctest::Contains("absent.latent: No such file or directory"), file_error);
+    CHECK_THROWS_WITH_AS(load_model(model, dir.path), doctest::Contains("expected a file, found the directory"), file_error);
+    CHECK_THROWS_AS(save_model(model, dir.path / "no_such_directory" / "m.latent"), file_error);
+}
+
+TEST_CASE("a file that is not a model file, or of another format version, is refused") {
+    const TempDir dir;
+    write_bytes(dir.path / "text.latent", {'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd', '!', '!'});
+    Small model;
+    CHECK_THROWS_WITH_AS(load_model(model, dir.path / "text.latent"), doctest::Contains("is not a latent model file"),
+                         format_error);
+    write_bytes(dir.path / "empty.latent", {});
+    CHECK_THROWS_WITH_AS(load_model(model, dir.path / "empty.latent"), doctest::Contains("is truncated"), format_error);
+
+    auto bytes = serialize_model(model);
+    bytes[8] = 2;  // format 2.0: a future major version
+    write_bytes(dir.path / "future.latent", bytes);
+    CHECK_THROWS_WITH_AS(load_model(model, dir.path / "future.latent"),
+                         doctest::Contains("expected model file format 1.x, found 2.0"), format_error);
+}
+
+TEST_CASE("every single-bit flip and every truncation gives a typed error, never a wrong load") {
+    const Small original{9};
+    const auto bytes = serialize_model(original);
+    Small model{10};
+    const std::vector<float> before(model.parameters().begin(), model.parameters().end());
+    std::size_t refused = 0;
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        for (int bit = 0; bit < 8; ++bit) {
+            auto flipped = bytes;
+            flipped[i] ^= std::uint8_t(1u << bit);
+            try {
+                deserialize_model(model, flipped);
+            } catch (const format_error&) {
+                ++refused;
+            } catch (const architecture_error&) {
+                ++refused;
+            }
+        }
+    }
+    CHECK(refused == bytes.size() * 8);
+    for (std::size_t length = 0; length < bytes.size(); ++length)
+        CHECK_THROWS_AS(deserialize_model(model, std::span(bytes).first(length)), format_error);
+    CHECK(std::ranges::equal(model.parameters(), before));
+    deserialize_model(model, bytes);
+    CHECK(std::ranges::equal(model.parameters(), original.parameters()));
+}
+
+TEST_CASE("a failed save leaves the previous file intact") {
+    const TempDir dir;
+    const fs::path target = dir.path / "m.latent";
+    save_model(Small{1}, target);
+    const auto good = read_bytes(target);
+    // Make the temporary name unusable: a directory stands where the temporary file would go.
+    fs::create_directory(target.string() + ".tmp." + std::to_string(::getpid()));
+    CHECK_THROWS_AS(save_model(Small{2}, target), file_error);
+    CHECK(read_bytes(target) == good);
+}

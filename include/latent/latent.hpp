@@ -1,0 +1,49 @@
+#pragma once
+// The umbrella header: everything in latent.
+
+#include "latent/version.hpp"
+
+#include "latent/core/error.hpp"
+#include "latent/core/finite.hpp"
+#include "latent/core/matrix.hpp"
+#include "latent/core/rng.hpp"
+#include "latent/core/shape.hpp"
+
+#include "latent/layers/activations.hpp"
+#include "latent/layers/dense.hpp"
+#include "latent/layers/initializers.hpp"
+#include "latent/layers/layer.hpp"
+
+#include "latent/backends/backend.hpp"
+#include "latent/backends/cpu.hpp"
+
+#include "latent/models/autoencoder.hpp"
+#include "latent/models/model.hpp"
+#include "latent/models/sequential.hpp"
+
+#include "latent/losses/bce.hpp"
+#include "latent/losses/l1.hpp"
+#include "latent/losses/loss.hpp"
+#include "latent/losses/mse.hpp"
+
+#include "latent/optimizers/adam.hpp"
+#include "latent/optimizers/optimizer.hpp"
+#include "latent/optimizers/rmsprop.hpp"
+#include "latent/optimizers/sgd.hpp"
+
+#include "latent/training/gradient_check.hpp"
+#include "latent/training/history.hpp"
+#include "latent/training/progress.hpp"
+#include "latent/training/schedule.hpp"
+#include "latent/training/trainer.hpp"
+
+#include "latent/data/dataset.hpp"
+#include "latent/data/fashion_mnist.hpp"
+#include "latent/data/idx.hpp"
+
+#include "latent/io/atomic_file.hpp"
+#include "latent/io/image_grid.hpp"
+#include "latent/io/model_file.hpp"
+#include "latent/io/plot.hpp"
+#include "latent/io/png.hpp"
+

@@ -71,11 +71,21 @@ public:
         }
     }
 
+    /// Samples [first, first + count) as the columns of a matrix, scaled: what encode() and
+    /// reconstruct() take. requires: first + count <= size() (else argument_error).
+    template <class Scalar = float>
+    Matrix<Scalar> batch(std::size_t first, std::size_t count) const {
+        check_range("batch", first, count);
+        Matrix<Scalar> out(static_cast<Eigen::Index>(sample_size()), static_cast<Eigen::Index>(count));
+        std::vector<std::size_t> indices(count);
+        for (std::size_t j = 0; j < count; ++j) indices[j] = first + j;
+        gather(std::span<const std::size_t>(indices), MatrixView<Scalar>(out.data(), out.rows(), out.cols()));
+        return out;
+    }
+
     /// Samples [first, first + count) as their own data set (labels follow).
     Dataset slice(std::size_t first, std::size_t count) const {
-        if (first > size() || count > size() - first)
-            throw argument_error("latent::Dataset::slice: expected a range within the " + std::to_string(size()) +
-                                 " samples, found [" + std::to_string(first) + ", " + std::to_string(first + count) + ")");
+        check_range("slice", first, count);
         std::vector<Element> values(values_.begin() + static_cast<std::ptrdiff_t>(first * sample_size()),
                                     values_.begin() + static_cast<std::ptrdiff_t>((first + count) * sample_size()));
         std::vector<std::uint8_t> labels;
@@ -86,6 +96,13 @@ public:
     }
 
 private:
+    void check_range(const char* function, std::size_t first, std::size_t count) const {
+        if (first > size() || count > size() - first)
+            throw argument_error(std::string("latent::Dataset::") + function + ": expected a range within the " +
+                                 std::to_string(size()) + " samples, found [" + std::to_string(first) + ", " +
+                                 std::to_string(first + count) + ")");
+    }
+
     std::vector<Element> values_;
     std::vector<std::uint8_t> labels_;
     std::size_t height_ = 0;

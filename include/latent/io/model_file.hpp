@@ -59,11 +59,26 @@ inline std::uint32_t crc32_of(std::span<const std::uint8_t> bytes) {
     return std::uint32_t(crc);
 }
 
-template <class T>
-void append(std::vector<std::uint8_t>& out, T value) {
-    const auto* p = reinterpret_cast<const std::uint8_t*>(&value);
-    out.insert(out.end(), p, p + sizeof(T));
-}
+/// Writes fields one after another into a buffer sized beforehand (no reallocation, and no
+/// vector::insert, which g++ 12 at -O3 mistakes for an overflow).
+class ByteWriter {
+public:
+    explicit ByteWriter(std::size_t size) : bytes_(size) {}
+    void put(const void* data, std::size_t size) {
+        std::memcpy(bytes_.data() + offset_, data, size);
+        offset_ += size;
+    }
+    template <class T>
+    void put(T value) {
+        put(&value, sizeof(T));
+    }
+    std::span<const std::uint8_t> written() const noexcept { return std::span(bytes_).first(offset_); }
+    std::vector<std::uint8_t> take() && { return std::move(bytes_); }
+
+private:
+    std::vector<std::uint8_t> bytes_;
+    std::size_t offset_ = 0;
+};
 
 /// Bounds-checked little-endian reads from a loaded file; a read past the end is a truncated file.
 class ByteReader {
@@ -115,19 +130,17 @@ std::vector<std::uint8_t> serialize_model(const M& model) {
     using S = typename M::scalar;
     const std::string signature = M::signature();
     const auto parameters = model.parameters();
-    std::vector<std::uint8_t> bytes;
-    bytes.reserve(40 + signature.size() + parameters.size_bytes());
-    bytes.insert(bytes.end(), model_file_magic.begin(), model_file_magic.end());
-    detail::append(bytes, model_file_major);
-    detail::append(bytes, model_file_minor);
-    detail::append(bytes, std::uint32_t(sizeof(S)));
-    detail::append(bytes, std::uint64_t(signature.size()));
-    bytes.insert(bytes.end(), signature.begin(), signature.end());
-    detail::append(bytes, std::uint64_t(parameters.size()));
-    const auto* raw = reinterpret_cast<const std::uint8_t*>(parameters.data());
-    bytes.insert(bytes.end(), raw, raw + parameters.size_bytes());
-    detail::append(bytes, detail::crc32_of(bytes));
-    return bytes;
+    detail::ByteWriter out(model_file_magic.size() + 2 + 2 + 4 + 8 + signature.size() + 8 + parameters.size_bytes() + 4);
+    out.put(model_file_magic.data(), model_file_magic.size());
+    out.put(model_file_major);
+    out.put(model_file_minor);
+    out.put(std::uint32_t(sizeof(S)));
+    out.put(std::uint64_t(signature.size()));
+    out.put(signature.data(), signature.size());
+    out.put(std::uint64_t(parameters.size()));
+    out.put(parameters.data(), parameters.size_bytes());
+    out.put(detail::crc32_of(out.written()));
+    return std::move(out).take();
 }
 
 /// Checks a model file's bytes completely, then sets the model's parameters from them.

@@ -1,0 +1,69 @@
+// Dataset: sizes and labels are checked on construction; gather, batch and slice scale and copy the
+// samples asked for, and refuse ranges outside the data.
+
+#include <latent/data/dataset.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <vector>
+
+using latent::Dataset;
+
+namespace {
+// Three 2 x 2 images with pixel values 0..11 and labels 7, 8, 9.
+Dataset<std::uint8_t> three_images() {
+    std::vector<std::uint8_t> pixels(12);
+    for (std::uint8_t i = 0; i < 12; ++i) pixels[i] = std::uint8_t(i * 20);
+    return Dataset<std::uint8_t>(std::move(pixels), 2, 2, {7, 8, 9});
+}
+}  // namespace
+
+TEST_CASE("a data set knows its size, sample shape and labels") {
+    const auto data = three_images();
+    CHECK(data.size() == 3);
+    CHECK(data.sample_size() == 4);
+    CHECK(data.height() == 2);
+    CHECK(data.width() == 2);
+    CHECK(data.has_labels());
+    CHECK(data.labels()[2] == 9);
+    CHECK(data.scale() == doctest::Approx(1.0 / 255));
+    CHECK(data.sample(1)[0] == 80);
+    CHECK(Dataset<float>(std::vector<float>(6), 1, 3).scale() == 1.0);
+    CHECK(Dataset<float>().empty());
+}
+
+TEST_CASE("gather and batch put scaled samples in columns") {
+    const auto data = three_images();
+    const std::vector<std::size_t> order{2, 0};
+    latent::Matrix<float> out(4, 2);
+    data.gather(std::span<const std::size_t>(order), latent::MatrixView<float>(out.data(), 4, 2));
+    CHECK(out(0, 0) == doctest::Approx(160 / 255.0));
+    CHECK(out(3, 0) == doctest::Approx(220 / 255.0));
+    CHECK(out(1, 1) == doctest::Approx(20 / 255.0));
+
+    const latent::Matrix<double> batch = data.batch<double>(1, 2);
+    REQUIRE(batch.cols() == 2);
+    CHECK(batch(0, 0) == doctest::Approx(80 / 255.0));
+    CHECK(batch(3, 1) == doctest::Approx(220 / 255.0));
+}
+
+TEST_CASE("slice copies samples and their labels") {
+    const auto part = three_images().slice(1, 2);
+    CHECK(part.size() == 2);
+    CHECK(part.labels()[0] == 8);
+    CHECK(part.sample(1)[3] == 220);
+}
+
+TEST_CASE("sizes that do not fit are refused with both figures") {
+    CHECK_THROWS_WITH_AS(Dataset<std::uint8_t>(std::vector<std::uint8_t>(10), 2, 2),
+                         doctest::Contains("expected a multiple of 4 values (samples of 2 x 2), found 10"),
+                         latent::shape_error);
+    CHECK_THROWS_WITH_AS(Dataset<std::uint8_t>(std::vector<std::uint8_t>(8), 2, 2, {1}),
+                         doctest::Contains("expected one label per sample (2), found 1 labels"), latent::shape_error);
+    CHECK_THROWS_AS(Dataset<std::uint8_t>(std::vector<std::uint8_t>(8), 0, 2), latent::argument_error);
+    const auto data = three_images();
+    CHECK_THROWS_WITH_AS(data.slice(2, 2), doctest::Contains("expected a range within the 3 samples, found [2, 4)"),
+                         latent::argument_error);
+    CHECK_THROWS_AS(data.batch(4, 0), latent::argument_error);
+}

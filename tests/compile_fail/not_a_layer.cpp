@@ -1,5 +1,5 @@
 // expect: (template constraint failure|constraints not satisfied).*Sequential
-// expect: Layer<
+// expect: (does not satisfy 'Layer'|Layer<Layers>)
 // Something that is not a layer in a layer list.
 #include <latent/latent.hpp>
 

@@ -106,10 +106,11 @@ TEST_CASE("an epoch callback can stop training, and early stopping restores the 
     CHECK(trainer.fit(data, quiet({.epochs = 10, .batch_size = 16})).epochs.size() == 3);
     CHECK(seen == 3);
 
-    // A learning rate of 0 never improves: training stops after `patience` epochs without improvement.
+    // A learning rate of 0 never improves (unshuffled, every epoch's loss is bitwise the same): training
+    // stops after `patience` epochs without improvement.
     Tiny still;
     Trainer stalled{still, SGD{{.learning_rate = 0.0}}, MSE{}};
-    const auto stopped = stalled.fit(data, quiet({.epochs = 50, .batch_size = 16,
+    const auto stopped = stalled.fit(data, quiet({.epochs = 50, .batch_size = 16, .shuffle = false,
                                                    .early_stopping = EarlyStopping{.patience = 2}}));
     CHECK(stopped.epochs.size() == 3);
 

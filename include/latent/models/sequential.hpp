@@ -34,10 +34,12 @@ template <class... Layers>
 constexpr bool check_connections() {
     using List = std::tuple<Layers...>;
     return []<std::size_t... I>(std::index_sequence<I...>) {
-        return (true & ... &
-                layer_output_must_match_next_layer_input<std::tuple_element_t<I, List>, std::tuple_element_t<I + 1, List>,
-                                                         typename std::tuple_element_t<I, List>::output_shape,
-                                                         typename std::tuple_element_t<I + 1, List>::input_shape>());
+        const int mismatches =
+            (0 + ... +
+             int(!layer_output_must_match_next_layer_input<std::tuple_element_t<I, List>, std::tuple_element_t<I + 1, List>,
+                                                           typename std::tuple_element_t<I, List>::output_shape,
+                                                           typename std::tuple_element_t<I + 1, List>::input_shape>()));
+        return mismatches == 0;
     }(std::make_index_sequence<sizeof...(Layers) - 1>{});
 }
 

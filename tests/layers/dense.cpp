@@ -32,7 +32,9 @@ TEST_CASE("Dense forward computes activation(W x + b) for every column") {
     x << 1, -1, 2, 0.5f;
     latent::Matrix<float> y(3, 2);
     latent::MatrixView<float> yv(y.data(), 3, 2);
-    latent::Kernel<latent::backend::cpu, L>::forward(p.data(), latent::ConstMatrixView<float>(x.data(), 2, 2), yv, nullptr);
+    using K = latent::Kernel<latent::backend::cpu, L>;
+    K::State state(2);
+    K::forward(p.data(), latent::ConstMatrixView<float>(x.data(), 2, 2), yv, nullptr, state);
     // Column 0: W x = (1*1 + 2*2, -1*1 + 0*2, 0.5*1 - 3*2) = (5, -1, -5.5), plus b, then ReLU.
     CHECK(y(0, 0) == doctest::Approx(5.1));
     CHECK(y(1, 0) == 0.0f);
@@ -44,7 +46,7 @@ TEST_CASE("Dense forward computes activation(W x + b) for every column") {
 
     latent::Matrix<float> logits(3, 2);
     latent::MatrixView<float> lv(logits.data(), 3, 2);
-    latent::Kernel<latent::backend::cpu, L>::forward(p.data(), latent::ConstMatrixView<float>(x.data(), 2, 2), yv, &lv);
+    K::forward(p.data(), latent::ConstMatrixView<float>(x.data(), 2, 2), yv, &lv, state);
     CHECK(logits(2, 1) == doctest::Approx(-1.7));
     CHECK(y(2, 1) == 0.0f);
 }
@@ -66,12 +68,14 @@ struct WrongGradientDense : Dense<4, 3, latent::Tanh> {};
 template <>
 struct latent::Kernel<latent::backend::basic_cpu<double>, WrongGradientDense> {
     using Right = latent::Kernel<latent::backend::basic_cpu<double>, Dense<4, 3, latent::Tanh>>;
-    static void forward(const double* p, ConstMatrixView<double> x, MatrixView<double> y, MatrixView<double>* logits) {
-        Right::forward(p, x, y, logits);
+    using State = Right::State;
+    static void forward(const double* p, ConstMatrixView<double> x, MatrixView<double> y, MatrixView<double>* logits,
+                        State& state) {
+        Right::forward(p, x, y, logits, state);
     }
     static void backward(const double* p, ConstMatrixView<double> x, ConstMatrixView<double> y, MatrixView<double> dy,
-                         bool logit, double* g, MatrixView<double>* dx) {
-        Right::backward(p, x, y, dy, logit, g, dx);
+                         bool logit, double* g, MatrixView<double>* dx, State& state) {
+        Right::backward(p, x, y, dy, logit, g, dx, state);
         g[0] *= 1.01;
     }
 };

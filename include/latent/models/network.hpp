@@ -10,20 +10,35 @@
 #include <algorithm>
 #include <cstddef>
 #include <string>
+#include <tuple>
 #include <utility>
 
 namespace latent {
 
-/// Buffers for one pass of `Spec` over up to `capacity` samples: each layer's output and the
-/// gradient with respect to it, plus the last layer's pre-activation for losses that use logits.
-template <class Spec, class Scalar>
+namespace detail {
+template <class Spec, class Backend, class Indices>
+struct KernelStates;
+template <class Spec, class Backend, std::size_t... I>
+struct KernelStates<Spec, Backend, std::index_sequence<I...>> {
+    using type = std::tuple<typename Kernel<Backend, typename Spec::template layer<I>>::State...>;
+};
+}  // namespace detail
+
+/// Buffers for one pass of `Spec` on `Backend` over up to `capacity` samples: each layer's output and
+/// the gradient with respect to it, the last layer's pre-activation for losses that use logits, and
+/// each layer kernel's own State (the CPU's product blocks, for instance).
+template <class Spec, class Backend>
 class Workspace {
+    using Scalar = typename Backend::scalar;
+    using States = typename detail::KernelStates<Spec, Backend, std::make_index_sequence<Spec::depth>>::type;
+
 public:
     explicit Workspace(std::size_t capacity)
         : capacity_{capacity},
           outputs_(capacity * Spec::activation_size),
           deltas_(capacity * Spec::activation_size),
-          logits_(capacity * Spec::output_size) {}
+          logits_(capacity * Spec::output_size),
+          states_{make_states(capacity, std::make_index_sequence<Spec::depth>{})} {}
 
     std::size_t capacity() const noexcept { return capacity_; }
 
@@ -38,12 +53,22 @@ public:
     MatrixView<Scalar> logits(std::size_t n) noexcept {
         return {logits_.data(), Eigen::Index(Spec::output_size), Eigen::Index(n)};
     }
+    template <std::size_t Layer>
+    auto& state() noexcept {
+        return std::get<Layer>(states_);
+    }
 
 private:
+    template <std::size_t... I>
+    static States make_states(std::size_t capacity, std::index_sequence<I...>) {
+        return States{(void(I), capacity)...};
+    }
+
     std::size_t capacity_;
     detail::AlignedBuffer<Scalar> outputs_;
     detail::AlignedBuffer<Scalar> deltas_;
     detail::AlignedBuffer<Scalar> logits_;
+    States states_;
 };
 
 namespace detail {
@@ -52,7 +77,7 @@ namespace detail {
 template <class Spec, class Backend>
 struct Passes {
     using S = typename Backend::scalar;
-    using Buffers = Workspace<Spec, S>;
+    using Buffers = Workspace<Spec, Backend>;
 
     /// requires: x is (input of layer First) x n, n <= ws.capacity(). Outputs land in ws.output(i, n);
     /// with keep_logits the last layer's pre-activation also lands in ws.logits(n).
@@ -84,9 +109,9 @@ private:
         MatrixView<S> out = ws.output(I, n);
         if (keep_logits && I + 1 == Spec::depth) {
             MatrixView<S> logits = ws.logits(n);
-            Kernel<Backend, L>::forward(parameters + Spec::parameter_offsets[I], in, out, &logits);
+            Kernel<Backend, L>::forward(parameters + Spec::parameter_offsets[I], in, out, &logits, ws.template state<I>());
         } else {
-            Kernel<Backend, L>::forward(parameters + Spec::parameter_offsets[I], in, out, nullptr);
+            Kernel<Backend, L>::forward(parameters + Spec::parameter_offsets[I], in, out, nullptr, ws.template state<I>());
         }
     }
 
@@ -99,7 +124,7 @@ private:
         MatrixView<S>* input_gradient = I > First ? &below : dx;
         Kernel<Backend, L>::backward(parameters + Spec::parameter_offsets[I], in, as_const(ws.output(I, n)), ws.delta(I, n),
                                      top_is_logit_gradient && I + 1 == Last, gradients + Spec::parameter_offsets[I],
-                                     input_gradient);
+                                     input_gradient, ws.template state<I>());
     }
 
     template <std::size_t I, std::size_t First>
@@ -130,7 +155,7 @@ Matrix<typename Backend::scalar> infer(const typename Backend::scalar* parameter
     constexpr std::size_t chunk = 256;  // keeps a chunk's activations in cache
     const std::size_t n = std::size_t(x.cols());
     Matrix<S> result(static_cast<Eigen::Index>(LN::output_shape::size), static_cast<Eigen::Index>(n));
-    Workspace<Spec, S> ws(std::min(chunk, std::max<std::size_t>(n, 1)));
+    Workspace<Spec, Backend> ws(std::min(chunk, std::max<std::size_t>(n, 1)));
     Matrix<S> input(static_cast<Eigen::Index>(L0::input_shape::size), static_cast<Eigen::Index>(ws.capacity()));
     for (std::size_t first = 0; first < n; first += chunk) {
         const std::size_t m = std::min(chunk, n - first);

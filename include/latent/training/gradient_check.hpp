@@ -82,9 +82,10 @@ GradientCheckResult check_layer_gradients(const GradientCheckOptions& options = 
     for (double& v : x.reshaped()) v = rng.normal();
     for (double& v : weights.reshaped()) v = rng.normal();
 
+    typename K::State state(options.batch);
     auto loss = [&] {
         MatrixView<double> yv(y.data(), y.rows(), y.cols());
-        K::forward(parameters.data(), ConstMatrixView<double>(x.data(), x.rows(), n), yv, nullptr);
+        K::forward(parameters.data(), ConstMatrixView<double>(x.data(), x.rows(), n), yv, nullptr, state);
         return (weights.array() * y.array()).sum();
     };
     loss();
@@ -94,7 +95,7 @@ GradientCheckResult check_layer_gradients(const GradientCheckOptions& options = 
     dx.setConstant(INFINITY);
     MatrixView<double> dyv(dy.data(), dy.rows(), n), dxv(dx.data(), dx.rows(), n);
     K::backward(parameters.data(), ConstMatrixView<double>(x.data(), x.rows(), n),
-                ConstMatrixView<double>(y.data(), y.rows(), n), dyv, false, gradients.data(), &dxv);
+                ConstMatrixView<double>(y.data(), y.rows(), n), dyv, false, gradients.data(), &dxv, state);
 
     const auto numeric_parameters = detail::numeric_gradient(parameters, options.step, loss);
     const auto numeric_input = detail::numeric_gradient(std::span<double>(x.data(), std::size_t(x.size())), options.step, loss);

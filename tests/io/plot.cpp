@@ -12,7 +12,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -233,4 +235,70 @@ TEST_CASE("plots reject an empty history and picture paths that would clash with
 TEST_CASE("plots into a missing directory give file_error") {
     ScratchDirectory dir;
     CHECK_THROWS_AS(latent::save_loss_curve(dir.path / "missing" / "loss.png", three_epochs()), latent::file_error);
+}
+
+TEST_CASE("save_histogram plots overlaid series on shared bins, with counts per series in the CSV") {
+    const std::vector<double> normal = {0, 0.5, 1, 1.5, 2, 2.5, 4};  // 1 sits on an inner edge: bin [1, 2)
+    const std::vector<double> anomalous = {3, 3.5, 4, 4};            // 4 is the top: the last bin is closed
+    ScratchDirectory dir;
+    latent::save_histogram(dir.path / "errors.png", {{"normal", normal}, {"anomalous", anomalous}},
+                           {.bins = 4, .title = "Reconstruction error", .x_label = "MSE"});
+    CHECK(file_text(dir.path / "errors.csv") == "bin_start,bin_end,normal,anomalous\n"
+                                                 "0,1,2,0\n"
+                                                 "1,2,2,0\n"
+                                                 "2,3,2,0\n"
+                                                 "3,4,1,4\n");
+    CHECK(png_size(dir.path / "errors.png") == std::array<std::uint32_t, 2>{900, 560});
+    CHECK(names_in(dir.path) == std::vector<std::string>{"errors.csv", "errors.png"});
+}
+
+TEST_CASE("save_histogram plots shares of each series, one bin around a single value, and quotes odd names") {
+    const std::vector<double> one = {0.25, 0.25};
+    const std::vector<double> other = {0.25};
+    const std::vector<latent::HistogramSeries> series = {{"it's, \"one\"", one}, {"`two` $HOME", other}};
+    ScratchDirectory dir;
+    latent::save_histogram(dir.path / "same.png", series, {.bins = 1, .normalize = true});
+    CHECK(file_text(dir.path / "same.csv") == "bin_start,bin_end,\"it's, \"\"one\"\"\",`two` $HOME\n"
+                                               "-0.25,0.75,2,1\n");
+    CHECK(png_size(dir.path / "same.png")[0] == 900);
+    CHECK(names_in(dir.path) == std::vector<std::string>{"same.csv", "same.png"});
+}
+
+TEST_CASE("save_histogram refuses to plot no series, empty or unnamed series, NaN or infinite values, 0 bins") {
+    ScratchDirectory dir;
+    const fs::path png = dir.path / "errors.png";
+    const std::vector<double> good = {1, 2};
+    const std::vector<double> none;
+    const std::vector<double> nan = {1, std::numeric_limits<double>::quiet_NaN()};
+    const std::vector<double> infinite = {-std::numeric_limits<double>::infinity()};
+    CHECK_THROWS_WITH_AS(latent::save_histogram(png, std::span<const latent::HistogramSeries>{}),
+                         "latent::save_histogram: expected at least one series, found none", latent::argument_error);
+    CHECK_THROWS_WITH_AS(latent::save_histogram(png, {{"good", good}, {"empty", none}}),
+                         "latent::save_histogram: expected at least one value in series \"empty\", found none",
+                         latent::argument_error);
+    CHECK_THROWS_WITH_AS(latent::save_histogram(png, {{"good", good}, {"", good}}),
+                         "latent::save_histogram: expected a name for every series, found none for series 1",
+                         latent::argument_error);
+    CHECK_THROWS_WITH_AS(latent::save_histogram(png, {{"good", good}, {"errors", nan}}),
+                         "latent::save_histogram: expected finite values, found nan at index 1 of series \"errors\"",
+                         latent::argument_error);
+    CHECK_THROWS_WITH_AS(latent::save_histogram(png, {{"errors", infinite}}),
+                         "latent::save_histogram: expected finite values, found -inf at index 0 of series \"errors\"",
+                         latent::argument_error);
+    CHECK_THROWS_WITH_AS(latent::save_histogram(png, {{"good", good}}, {.bins = 0}),
+                         "latent::save_histogram: expected at least 1 bin, found 0", latent::argument_error);
+    CHECK_THROWS_AS(latent::save_histogram(dir.path / "errors.csv", {{"good", good}}), latent::argument_error);
+    CHECK(fs::is_empty(dir.path));
+}
+
+TEST_CASE("save_histogram without gnuplot gives tool_error naming the CSV, which is still written") {
+    ScratchDirectory dir;
+    fs::create_directories(dir.path / "empty");
+    const std::vector<double> values = {1, 2};
+    const PathOverride path{dir.path / "empty"};
+    CHECK_THROWS_WITH_AS(latent::save_histogram(dir.path / "h.png", {{"v", values}}, {.bins = 2}),
+                         ("latent::save_histogram: gnuplot was not found on PATH (apt-get install gnuplot-nox); the "
+                          "data is in \"" + (dir.path / "h.csv").string() + "\"").c_str(),
+                         latent::tool_error);
+    CHECK(file_text(dir.path / "h.csv") == "bin_start,bin_end,v\n1,1.5,1\n1.5,2,1\n");
 }

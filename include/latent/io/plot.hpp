@@ -4,6 +4,7 @@
 // Paths and names reach gnuplot only as single-quoted string literals in a script file, never through a shell.
 
 #include "latent/core/error.hpp"
+#include "latent/core/finite.hpp"
 #include "latent/core/matrix.hpp"
 #include "latent/io/atomic_file.hpp"
 #include "latent/training/history.hpp"
@@ -17,12 +18,14 @@
 #include <array>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <iterator>
 #include <span>
 #include <string>
@@ -45,13 +48,15 @@ namespace detail {
 
 inline std::string os_reason(int error_number) { return std::generic_category().message(error_number); }
 
-// Appends rather than `"\"" + path.string()`, which trips GCC 12's false -Wrestrict at -O3 (GCC bug 105329).
-inline std::string quoted_path(const std::filesystem::path& path) {
-    std::string quoted = "\"";
-    quoted += path.string();
-    quoted += '"';
-    return quoted;
+// Appends rather than `"\"" + text`, which trips GCC 12's false -Wrestrict at -O3 (GCC bug 105329).
+inline std::string quoted_text(std::string_view text) {
+    std::string result = "\"";
+    result += text;
+    result += '"';
+    return result;
 }
+
+inline std::string quoted_path(const std::filesystem::path& path) { return quoted_text(path.string()); }
 
 /// The shortest text that reads back as the same value (std::to_chars), so the CSV loses nothing.
 template <std::floating_point T>
@@ -73,6 +78,17 @@ inline std::string gnuplot_string(std::string_view text) {
             quoted += c;
     }
     return quoted + "'";
+}
+
+/// A CSV field as RFC 4180 writes it: quoted (with " doubled) when it holds a comma, quote or line break.
+inline std::string csv_field(std::string_view text) {
+    if (text.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(text);
+    std::string field = "\"";
+    for (const char c : text) {
+        if (c == '"') field += '"';
+        field += c;
+    }
+    return field + "\"";
 }
 
 /// `<png without extension>.csv`. throws: argument_error when the picture's own name would be overwritten, or the
@@ -235,6 +251,113 @@ inline void save_loss_curve(const std::filesystem::path& png, const History& his
                   " skip 1 using 1:3 with linespoints pt 7 ps 0.6 lw 2 lc rgb '#ff7f0e' title 'validation'";
     script += "\n";
     detail::plot_with_gnuplot(function, png, csv, data, "pngcairo noenhanced size 900,560 font ',11'", script);
+}
+
+/// One named series of values for save_histogram, e.g. the reconstruction errors of one group of images.
+struct HistogramSeries {
+    std::string_view name;
+    std::span<const double> values;
+};
+
+struct HistogramOptions {
+    std::size_t bins = 50;       ///< equal-width bins from the smallest to the largest value of all series
+    bool normalize = false;      ///< plot each bin's share of its series, so series of different sizes compare
+                                 ///< (the CSV keeps the counts)
+    std::string title = "Histogram";
+    std::string x_label = "value";
+};
+
+/// Writes `<png without extension>.csv` (bin_start,bin_end, then one column of counts per series, headed by its
+/// name), then a PNG of the series' histograms overlaid in translucent colours, on the same bins.
+/// Bins are [bin_start, bin_end), the last one closed; when every value is the same, one bin is centred on it.
+/// requires: at least one series, each named and with at least one value, all values finite; bins >= 1.
+/// throws: argument_error (no series, an unnamed or empty series, a NaN or infinite value, 0 bins, bad path),
+/// file_error, tool_error (gnuplot missing or failing).
+inline void save_histogram(const std::filesystem::path& png, std::span<const HistogramSeries> series,
+                           const HistogramOptions& options = {}) {
+    constexpr std::string_view function = "latent::save_histogram";
+    const std::filesystem::path csv = detail::plot_csv_path(function, png);
+    if (series.empty()) throw argument_error("latent::save_histogram: expected at least one series, found none");
+    if (options.bins == 0) throw argument_error("latent::save_histogram: expected at least 1 bin, found 0");
+    double low = 0;
+    double high = 0;
+    for (std::size_t s = 0; s < series.size(); ++s) {
+        const HistogramSeries& one = series[s];
+        if (one.name.empty())
+            throw argument_error("latent::save_histogram: expected a name for every series, found none for series " +
+                                 std::to_string(s));
+        if (one.values.empty())
+            throw argument_error("latent::save_histogram: expected at least one value in series " +
+                                 detail::quoted_text(one.name) + ", found none");
+        for (std::size_t i = 0; i < one.values.size(); ++i) {
+            const double value = one.values[i];
+            if (!is_finite(value))
+                throw argument_error("latent::save_histogram: expected finite values, found " + std::to_string(value) +
+                                     " at index " + std::to_string(i) + " of series " +
+                                     detail::quoted_text(one.name));
+            low = (s == 0 && i == 0) ? value : std::min(low, value);
+            high = (s == 0 && i == 0) ? value : std::max(high, value);
+        }
+    }
+    if (low == high) {  // one bin's width around the single value, wide enough to survive rounding
+        const double half = std::max(0.5, std::abs(low) * 0x1p-20);
+        low -= half;
+        high += half;
+    }
+
+    // Edges from halves, so that they stay finite however far apart the extremes are; the last edge is `high` itself.
+    const std::size_t bins = options.bins;
+    std::vector<double> edges(bins + 1);
+    const double step = high / double(bins) - low / double(bins);
+    for (std::size_t b = 0; b < bins; ++b) edges[b] = low + step * double(b);
+    edges[bins] = high;
+    // A value's bin is the number of inner edges at or below it: the same edges the CSV shows, with no rounding
+    // of its own.
+    std::vector<std::vector<std::size_t>> counts(series.size(), std::vector<std::size_t>(bins, 0));
+    for (std::size_t s = 0; s < series.size(); ++s)
+        for (const double value : series[s].values)
+            ++counts[s][std::size_t(std::upper_bound(edges.begin() + 1, edges.end() - 1, value) - (edges.begin() + 1))];
+
+    std::string data = "bin_start,bin_end";
+    for (const HistogramSeries& one : series) data += ',' + detail::csv_field(one.name);
+    data += '\n';
+    for (std::size_t b = 0; b < bins; ++b) {
+        detail::append_number(data, edges[b]);
+        data += ',';
+        detail::append_number(data, edges[b + 1]);
+        for (std::size_t s = 0; s < series.size(); ++s) data += ',' + std::to_string(counts[s][b]);
+        data += '\n';
+    }
+
+    const std::string source = detail::gnuplot_string(csv.string());
+    std::string script = "set title " + detail::gnuplot_string(options.title) + "\nset xlabel " +
+                         detail::gnuplot_string(options.x_label) + "\nset ylabel " +
+                         (options.normalize ? "'share of the series'" : "'count'") +
+                         "\nset grid\nset key top right\nset style fill transparent solid 0.35 border\n"
+                         "set yrange [0:*]\nset xrange [";
+    detail::append_number(script, low);
+    script += ':';
+    detail::append_number(script, high);
+    script += "]\nplot ";
+    for (std::size_t s = 0; s < series.size(); ++s) {
+        if (s > 0) script += ", \\\n    ";
+        const std::string count = "column(" + std::to_string(s + 3) + ")";
+        // ".0": gnuplot divides integers as integers.
+        const std::string height =
+            options.normalize ? count + " / " + std::to_string(series[s].values.size()) + ".0" : count;
+        script += source + " skip 1 using ((column(1) + column(2)) / 2):(" + height +
+                  "):(column(2) - column(1)) with boxes lw 1.5 lc rgb '" +
+                  std::string(detail::class_colours[s % detail::class_colours.size()]) + "' title " +
+                  detail::gnuplot_string(series[s].name);
+    }
+    script += "\n";
+    detail::plot_with_gnuplot(function, png, csv, data, "pngcairo noenhanced size 900,560 font ',11'", script);
+}
+
+/// save_histogram for series listed in place: save_histogram(png, {{"normal", a}, {"anomalous", b}}).
+inline void save_histogram(const std::filesystem::path& png, std::initializer_list<HistogramSeries> series,
+                           const HistogramOptions& options = {}) {
+    save_histogram(png, std::span<const HistogramSeries>(series.begin(), series.size()), options);
 }
 
 /// Writes `<png without extension>.csv` (x,y,label or x,y,z,label), then a PNG scatter of the codes coloured by

@@ -11,6 +11,7 @@
 
 #include "latent/layers/activations.hpp"
 #include "latent/layers/dense.hpp"
+#include "latent/layers/gaussian_sample.hpp"
 #include "latent/layers/initializers.hpp"
 #include "latent/layers/layer.hpp"
 
@@ -30,6 +31,12 @@
 #include "latent/optimizers/optimizer.hpp"
 #include "latent/optimizers/rmsprop.hpp"
 #include "latent/optimizers/sgd.hpp"
+
+#include "latent/regularizers/contractive.hpp"
+#include "latent/regularizers/gaussian_kl.hpp"
+#include "latent/regularizers/kl_sparsity.hpp"
+#include "latent/regularizers/l1_activity.hpp"
+#include "latent/regularizers/regularizer.hpp"
 
 #include "latent/training/gradient_check.hpp"
 #include "latent/training/history.hpp"

@@ -1,5 +1,5 @@
-// Each activation: its derivative (written through its output) against finite differences of its
-// value, and its vectorised Eigen form against its scalar form.
+// Each activation: its first and second derivatives (written through its output) against finite
+// differences, and its vectorised Eigen form against its scalar form.
 
 #include <latent/layers/activations.hpp>
 
@@ -22,11 +22,17 @@ void check_activation() {
         const double h = 1e-6;
         const double numeric = (A::value(z + h) - A::value(z - h)) / (2 * h);
         CHECK(A::derivative_from_output(A::value(z)) == doctest::Approx(numeric).epsilon(1e-7));
+        // The second derivative, through the first: d/dz act'(z).
+        auto first = [](double v) { return A::derivative_from_output(A::value(v)); };
+        const double numeric_second = (first(z + h) - first(z - h)) / (2 * h);
+        CHECK(A::second_derivative_from_output(A::value(z)) == doctest::Approx(numeric_second).epsilon(1e-6));
     }
     Eigen::ArrayXd z = Eigen::Map<const Eigen::ArrayXd>(points.data(), Eigen::Index(points.size()));
     const Eigen::ArrayXd vectorised = A::apply(z);
     const Eigen::ArrayXd derivative = A::derivative(vectorised);
+    const Eigen::ArrayXd second = A::second_derivative(vectorised);
     for (Eigen::Index i = 0; i < z.size(); ++i) {
+        CHECK(second[i] == doctest::Approx(A::second_derivative_from_output(A::value(z[i]))).epsilon(1e-12));
         CHECK(vectorised[i] == doctest::Approx(A::value(z[i])).epsilon(1e-12));
         CHECK(derivative[i] == doctest::Approx(A::derivative_from_output(A::value(z[i]))).epsilon(1e-12));
     }

@@ -34,7 +34,8 @@ TEST_CASE("Dense forward computes activation(W x + b) for every column") {
     latent::MatrixView<float> yv(y.data(), 3, 2);
     using K = latent::Kernel<latent::backend::cpu, L>;
     K::State state(2);
-    K::forward(p.data(), latent::ConstMatrixView<float>(x.data(), 2, 2), yv, nullptr, state);
+    latent::PassContext context;
+    K::forward(p.data(), latent::ConstMatrixView<float>(x.data(), 2, 2), yv, nullptr, state, context);
     // Column 0: W x = (1*1 + 2*2, -1*1 + 0*2, 0.5*1 - 3*2) = (5, -1, -5.5), plus b, then ReLU.
     CHECK(y(0, 0) == doctest::Approx(5.1));
     CHECK(y(1, 0) == 0.0f);
@@ -46,7 +47,7 @@ TEST_CASE("Dense forward computes activation(W x + b) for every column") {
 
     latent::Matrix<float> logits(3, 2);
     latent::MatrixView<float> lv(logits.data(), 3, 2);
-    K::forward(p.data(), latent::ConstMatrixView<float>(x.data(), 2, 2), yv, &lv, state);
+    K::forward(p.data(), latent::ConstMatrixView<float>(x.data(), 2, 2), yv, &lv, state, context);
     CHECK(logits(2, 1) == doctest::Approx(-1.7));
     CHECK(y(2, 1) == 0.0f);
 }
@@ -70,8 +71,8 @@ struct latent::Kernel<latent::backend::basic_cpu<double>, WrongGradientDense> {
     using Right = latent::Kernel<latent::backend::basic_cpu<double>, Dense<4, 3, latent::Tanh>>;
     using State = Right::State;
     static void forward(const double* p, ConstMatrixView<double> x, MatrixView<double> y, MatrixView<double>* logits,
-                        State& state) {
-        Right::forward(p, x, y, logits, state);
+                        State& state, PassContext& context) {
+        Right::forward(p, x, y, logits, state, context);
     }
     static void backward(const double* p, ConstMatrixView<double> x, ConstMatrixView<double> y, MatrixView<double> dy,
                          bool logit, double* g, MatrixView<double>* dx, State& state) {

@@ -3,6 +3,8 @@
 // arithmetic is looked up as Kernel<Backend, Layer>. A layer a backend does not implement fails to
 // compile with a message that says so, instead of silently falling back.
 
+#include "latent/core/rng.hpp"
+
 #include <concepts>
 #include <string>
 #include <type_traits>
@@ -22,7 +24,22 @@ template <class...>
 inline constexpr bool always_false = false;
 }
 
-/// The arithmetic of one layer on one backend; each backend specialises it per layer type.
+/// What a pass is for. Layers that behave differently in training (sampling, dropout) read it.
+enum class PassMode {
+    inference,   ///< encode / decode / reconstruct: deterministic
+    evaluation,  ///< a loss without gradients (validation): stochastic layers still sample
+    training,    ///< a loss and its gradients
+};
+
+/// Given to every kernel's forward: the pass's mode and the generator stochastic layers draw from.
+struct PassContext {
+    PassMode mode = PassMode::inference;
+    Rng rng{0};
+};
+
+/// The arithmetic of one layer on one backend; each backend specialises it per layer type with a
+/// State (constructed from the largest batch), forward(parameters, x, y, logits, state, context) and
+/// backward(parameters, x, y, dy, dy_is_logit_gradient, gradients, dx, state).
 template <class Backend, class Layer>
 struct Kernel {
     static_assert(detail::always_false<Backend, Layer>,

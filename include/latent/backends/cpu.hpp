@@ -2,5 +2,6 @@
 // The CPU backend: its policy type and its kernel for every layer.
 
 #include "latent/backends/cpu/dense.hpp"
+#include "latent/backends/cpu/gaussian_sample.hpp"
 #include "latent/backends/cpu/gemm.hpp"
 #include "latent/backends/cpu/policy.hpp"

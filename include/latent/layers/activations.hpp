@@ -1,6 +1,7 @@
 #pragma once
-// Element-wise activations. Each gives its value for a pre-activation z and its derivative written in
-// terms of its *output* y, so a layer keeps only its output for the backward pass. Each has a scalar
+// Element-wise activations. Each gives its value for a pre-activation z and its first and second
+// derivatives written in terms of its *output* y, so a layer keeps only its output for the backward
+// pass (the second derivative serves the contractive penalty). Each has a scalar
 // form (reference, gradient checks, other backends) and an Eigen array form that vectorises.
 
 #include <Eigen/Core>
@@ -27,6 +28,8 @@ struct Identity {
     template <class S> static S derivative_from_output(S) { return S(1); }
     template <class Z> static auto apply(const Z& z) { return z; }
     template <class Y> static auto derivative(const Y& y) { return Y::Constant(y.rows(), y.cols(), 1); }
+    template <class S> static S second_derivative_from_output(S) { return S(0); }
+    template <class Y> static auto second_derivative(const Y& y) { return Y::Constant(y.rows(), y.cols(), 0); }
 };
 
 struct ReLU {
@@ -38,6 +41,8 @@ struct ReLU {
         using S = typename Y::Scalar;
         return (y > S(0)).template cast<S>();
     }
+    template <class S> static S second_derivative_from_output(S) { return S(0); }
+    template <class Y> static auto second_derivative(const Y& y) { return Y::Constant(y.rows(), y.cols(), 0); }
 };
 
 /// max(z, slope * z) with slope = SlopeNumerator / SlopeDenominator (0.01 by default, as PyTorch).
@@ -61,6 +66,8 @@ struct BasicLeakyReLU {
         using S = typename Y::Scalar;
         return (y > S(0)).select(Y::Constant(y.rows(), y.cols(), S(1)), S(slope));
     }
+    template <class S> static S second_derivative_from_output(S) { return S(0); }
+    template <class Y> static auto second_derivative(const Y& y) { return Y::Constant(y.rows(), y.cols(), 0); }
 };
 using LeakyReLU = BasicLeakyReLU<>;
 
@@ -77,6 +84,11 @@ struct ELU {
         using S = typename Y::Scalar;
         return (y > S(0)).select(Y::Constant(y.rows(), y.cols(), S(1)), y + S(1));
     }
+    template <class S> static S second_derivative_from_output(S y) { return y > S(0) ? S(0) : y + S(1); }
+    template <class Y> static auto second_derivative(const Y& y) {
+        using S = typename Y::Scalar;
+        return (y > S(0)).select(Y::Constant(y.rows(), y.cols(), S(0)), y + S(1));
+    }
 };
 
 struct Sigmoid {
@@ -91,6 +103,11 @@ struct Sigmoid {
         using S = typename Y::Scalar;
         return y * (S(1) - y);
     }
+    template <class S> static S second_derivative_from_output(S y) { return y * (S(1) - y) * (S(1) - S(2) * y); }
+    template <class Y> static auto second_derivative(const Y& y) {
+        using S = typename Y::Scalar;
+        return y * (S(1) - y) * (S(1) - S(2) * y);
+    }
 };
 
 struct Tanh {
@@ -101,6 +118,11 @@ struct Tanh {
     template <class Y> static auto derivative(const Y& y) {
         using S = typename Y::Scalar;
         return S(1) - y.square();
+    }
+    template <class S> static S second_derivative_from_output(S y) { return S(-2) * y * (S(1) - y * y); }
+    template <class Y> static auto second_derivative(const Y& y) {
+        using S = typename Y::Scalar;
+        return S(-2) * y * (S(1) - y.square());
     }
 };
 
@@ -115,6 +137,8 @@ struct Softplus {
         return z.max(S(0)) + (-z.abs()).exp().log1p();
     }
     template <class Y> static auto derivative(const Y& y) { return -((-y).expm1()); }
+    template <class S> static S second_derivative_from_output(S y) { return -std::expm1(-y) * std::exp(-y); }
+    template <class Y> static auto second_derivative(const Y& y) { return -((-y).expm1()) * (-y).exp(); }
 };
 
 }  // namespace latent

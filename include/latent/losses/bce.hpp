@@ -2,6 +2,7 @@
 
 #include "latent/core/matrix.hpp"
 #include "latent/layers/activations.hpp"
+#include "latent/losses/loss.hpp"
 
 #include <string>
 #include <type_traits>
@@ -13,30 +14,33 @@ namespace latent {
 /// takes the log of 0, and its gradient with respect to z is (y - t) / N. After any other activation
 /// the logs are clamped at -100, as PyTorch's BCELoss does.
 struct BCE {
+    Reduction reduction = Reduction::mean;
+
     static std::string name() { return "BCE"; }
     template <class OutputActivation>
     static constexpr bool uses_logits = std::is_same_v<OutputActivation, Sigmoid>;
 
     template <class OutputActivation, class S>
     S value(ConstMatrixView<S> output, ConstMatrixView<S> target, ConstMatrixView<S> logits) const {
+        const S scale = detail::reduction_scale(reduction, output);
         if constexpr (uses_logits<OutputActivation>)
-            return from_logits(logits, target) / S(output.size());
+            return from_logits(logits, target) * scale;
         else
-            return from_probabilities(output, target) / S(output.size());
+            return from_probabilities(output, target) * scale;
     }
 
     template <class OutputActivation, class S>
     S value_and_gradient(ConstMatrixView<S> output, ConstMatrixView<S> target, ConstMatrixView<S> logits,
                          MatrixView<S> gradient) const {
-        const S n = S(output.size());
+        const S scale = detail::reduction_scale(reduction, output);
         if constexpr (uses_logits<OutputActivation>) {
-            gradient = (output - target) / n;
-            return from_logits(logits, target) / n;
+            gradient = (output - target) * scale;
+            return from_logits(logits, target) * scale;
         } else {
             constexpr S epsilon = S(1e-12);  // PyTorch's floor for y (1 - y) in BCELoss's gradient
             gradient.array() = (output - target).array() /
-                               ((S(1) - output.array()) * output.array()).max(epsilon) / n;
-            return from_probabilities(output, target) / n;
+                               ((S(1) - output.array()) * output.array()).max(epsilon) * scale;
+            return from_probabilities(output, target) * scale;
         }
     }
 

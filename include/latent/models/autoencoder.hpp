@@ -11,11 +11,15 @@
 #include "latent/models/network.hpp"
 #include "latent/models/sequential.hpp"
 #include "latent/models/summary.hpp"
+#include "latent/regularizers/gaussian_kl.hpp"
+#include "latent/regularizers/regularizer.hpp"
 
 #include <cstdint>
 #include <span>
 #include <string>
+#include <tuple>
 #include <type_traits>
+#include <utility>
 
 namespace latent {
 
@@ -42,7 +46,9 @@ constexpr bool decoder_output_must_match_encoder_input() {
 
 }  // namespace detail
 
-template <SequentialType Encoder, SequentialType Decoder, Backend B = backend::cpu>
+/// An encoder and a decoder trained together, on backend B, with optional regularizers in its
+/// objective (sparsity, contraction, a VAE's KL term); see regularizers/.
+template <SequentialType Encoder, SequentialType Decoder, Backend B = backend::cpu, Regularizer... Regularizers>
 class Autoencoder {
     static constexpr bool code_fits = std::is_same_v<typename Encoder::output_shape, typename Decoder::input_shape>;
     static constexpr bool reconstruction_fits =
@@ -75,16 +81,41 @@ public:
     static constexpr std::size_t parameter_count = Encoder::parameter_count + Decoder::parameter_count;
     static constexpr std::size_t flops_per_sample = Encoder::flops_per_sample + Decoder::flops_per_sample;
 
-    /// Parameters drawn from each layer's initialiser, encoder first, from one generator seeded with `seed`.
+    /// Parameters drawn from each layer's initialiser, encoder first, from one generator seeded with
+    /// `seed`; regularizers with their default settings.
     explicit Autoencoder(std::uint64_t seed = 0) : parameters_(parameter_count) { initialize(seed); }
+
+    /// The same, with the regularizers' settings (each is validated: argument_error when invalid).
+    explicit Autoencoder(std::uint64_t seed, Regularizers... regularizers)
+        requires(sizeof...(Regularizers) > 0)
+        : parameters_(parameter_count), regularizers_{regularizers...} {
+        initialize(seed);
+        std::apply([](const auto&... r) { (r.validate(), ...); }, regularizers_);
+    }
 
     void initialize(std::uint64_t seed) {
         Rng rng{seed};
         network::initialize(parameters_.span(), rng);
     }
 
-    /// Names the architecture in model files; the backend is left out so files move between backends.
-    static std::string signature() { return "Autoencoder<" + Encoder::name() + ", " + Decoder::name() + ">"; }
+    /// Names the architecture, regularizers included, in model files; the backend is left out so that
+    /// files move between backends.
+    static std::string signature() {
+        return "Autoencoder<" + Encoder::name() + ", " + Decoder::name() + ((", " + Regularizers::name()) + ... + "") +
+               ">";
+    }
+
+    /// The settings of regularizer R.
+    template <class R>
+    const R& regularizer() const noexcept {
+        return std::get<R>(regularizers_);
+    }
+    /// Changes the settings of regularizer R (argument_error when invalid).
+    template <class R>
+    void set_regularizer(const R& settings) {
+        settings.validate();
+        std::get<R>(regularizers_) = settings;
+    }
 
     /// All parameters, encoder first; each layer's weights then biases.
     std::span<scalar> parameters() noexcept { return parameters_.span(); }
@@ -109,6 +140,13 @@ public:
         return run<0, depth>(x, "latent::Autoencoder::reconstruct");
     }
 
+    /// Decodes n codes drawn from N(0, I) with `rng`: samples from a VAE's prior.
+    Matrix<scalar> sample(std::size_t n, Rng& rng) const {
+        Matrix<scalar> codes(static_cast<Eigen::Index>(code_size), static_cast<Eigen::Index>(n));
+        for (scalar& c : codes.reshaped()) c = scalar(rng.normal());
+        return decode(codes);
+    }
+
     /// A copy of the encoder with its trained weights: a feature extractor on its own.
     Model<Encoder, B> encoder() const { return Model<Encoder, B>(parameters().first(Encoder::parameter_count)); }
     /// A copy of the decoder with its trained weights: a generator from codes.
@@ -119,41 +157,107 @@ public:
         std::vector<detail::SummaryRow> rows;
         detail::append_summary_rows<Encoder>(rows, "encoder");
         detail::append_summary_rows<Decoder>(rows, "decoder");
-        return detail::format_summary(
-            "Autoencoder (backend " + B::name() + ")", rows,
-            {{"Total params", with_thousands_separators(parameter_count)},
-             {"Code size", std::to_string(code_size)},
-             {"Forward FLOPs per sample", with_thousands_separators(flops_per_sample)}});
+        std::vector<std::pair<std::string, std::string>> totals{
+            {"Total params", with_thousands_separators(parameter_count)},
+            {"Code size", std::to_string(code_size)},
+            {"Forward FLOPs per sample", with_thousands_separators(flops_per_sample)}};
+        if constexpr (sizeof...(Regularizers) > 0) {
+            std::string names;
+            ((names += (names.empty() ? "" : ", ") + Regularizers::name()), ...);
+            totals.emplace_back("Regularizers", names);
+        }
+        return detail::format_summary("Autoencoder (backend " + B::name() + ")", rows, totals);
     }
 
-    /// Mean loss of the reconstructions of `input` against `target` (columns are samples), and the
-    /// gradient of that loss with respect to every parameter, written into `gradients`.
+    /// Loss of the reconstructions of `input` against `target` (columns are samples) plus the
+    /// regularizers' penalties, and its gradient with respect to every parameter, written into
+    /// `gradients`. Stochastic layers draw from ws.context().rng.
     /// requires: input and target are input_size x n with n <= ws.capacity(); gradients.size() == parameter_count.
     template <Loss L>
     scalar loss_and_gradients(const L& loss, ConstMatrixView<scalar> input, ConstMatrixView<scalar> target,
                               workspace& ws, std::span<scalar> gradients) const {
         constexpr bool logits = L::template uses_logits<output_activation>;
         const std::size_t n = std::size_t(input.cols());
+        ws.context().mode = PassMode::training;
         Passes::template forward<0, depth>(parameters_.data(), input, ws, n, logits);
-        MatrixView<scalar> top = ws.delta(depth - 1, n);
-        const scalar value = loss.template value_and_gradient<output_activation>(
-            as_const(ws.output(depth - 1, n)), target, as_const(ws.logits(n)), top);
-        Passes::template backward<0, depth>(parameters_.data(), input, ws, n, logits, gradients.data(), nullptr);
+        scalar value = loss.template value_and_gradient<output_activation>(
+            as_const(ws.output(depth - 1, n)), target, as_const(ws.logits(n)), ws.delta(depth - 1, n));
+        Passes::template backward<0, depth>(parameters_.data(), input, ws, n, logits, gradients.data(), nullptr,
+                                             [&](auto layer) { value += activity_penalties<layer()>(ws, n, true); });
+        value += parameter_penalties(input, ws, n, gradients.data());
         return value;
     }
 
-    /// Mean loss of the reconstructions of `input` against `target`, without gradients.
+    /// The same loss without gradients (validation: stochastic layers still sample).
     template <Loss L>
     scalar loss_value(const L& loss, ConstMatrixView<scalar> input, ConstMatrixView<scalar> target,
                       workspace& ws) const {
         constexpr bool logits = L::template uses_logits<output_activation>;
         const std::size_t n = std::size_t(input.cols());
+        ws.context().mode = PassMode::evaluation;
         Passes::template forward<0, depth>(parameters_.data(), input, ws, n, logits);
-        return loss.template value<output_activation>(as_const(ws.output(depth - 1, n)), target, as_const(ws.logits(n)));
+        scalar value =
+            loss.template value<output_activation>(as_const(ws.output(depth - 1, n)), target, as_const(ws.logits(n)));
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            ((value += activity_penalties<I>(ws, n, false)), ...);
+        }(std::make_index_sequence<depth>{});
+        value += parameter_penalties(input, ws, n, nullptr);
+        return value;
     }
 
 private:
     using Passes = detail::Passes<network, B>;
+
+    template <class R>
+    static constexpr bool names_a_hidden_layer() {
+        if constexpr (ActivityRegularizer<R>)
+            return R::layer + 1 < depth;
+        else
+            return true;
+    }
+    static_assert((names_a_hidden_layer<Regularizers>() && ...),
+                  "latent::Autoencoder: an activity regularizer must name a hidden layer (its index in the "
+                  "encoder-then-decoder layer list), not the output layer");
+
+    /// The activity regularizers on layer `Layer`: their penalties, and their gradients added to the
+    /// layer's output delta when `with_gradient`.
+    template <std::size_t Layer>
+    scalar activity_penalties(workspace& ws, std::size_t n, bool with_gradient) const {
+        scalar value = 0;
+        [&]<std::size_t... R>(std::index_sequence<R...>) {
+            ((value += activity_penalty<Layer, R>(ws, n, with_gradient)), ...);
+        }(std::index_sequence_for<Regularizers...>{});
+        return value;
+    }
+
+    template <std::size_t Layer, std::size_t R>
+    scalar activity_penalty(workspace& ws, std::size_t n, bool with_gradient) const {
+        using Reg = std::tuple_element_t<R, std::tuple<Regularizers...>>;
+        if constexpr (ActivityRegularizer<Reg>) {
+            if constexpr (Reg::layer == Layer) {
+                MatrixView<scalar> delta = ws.delta(Layer, n);
+                return std::get<R>(regularizers_).apply(as_const(ws.output(Layer, n)), with_gradient ? &delta : nullptr);
+            }
+        }
+        return 0;
+    }
+
+    scalar parameter_penalties(ConstMatrixView<scalar> input, workspace& ws, std::size_t n, scalar* gradients) const {
+        scalar value = 0;
+        [&]<std::size_t... R>(std::index_sequence<R...>) {
+            ((value += parameter_penalty<R>(input, ws, n, gradients)), ...);
+        }(std::index_sequence_for<Regularizers...>{});
+        return value;
+    }
+
+    template <std::size_t R>
+    scalar parameter_penalty(ConstMatrixView<scalar> input, workspace& ws, std::size_t n, scalar* gradients) const {
+        using Reg = std::tuple_element_t<R, std::tuple<Regularizers...>>;
+        if constexpr (ParameterRegularizer<Reg>)
+            return std::get<R>(regularizers_).template apply<Encoder>(parameters_.data(), input, ws, n, gradients);
+        else
+            return 0;
+    }
 
     template <std::size_t First, std::size_t Last, class Derived>
     auto run(const Eigen::MatrixBase<Derived>& x, const char* where) const {
@@ -165,6 +269,12 @@ private:
     }
 
     detail::AlignedBuffer<scalar> parameters_;
+    std::tuple<Regularizers...> regularizers_;
 };
+
+/// A variational autoencoder: the encoder ends with a Dense producing means and log-variances and a
+/// GaussianSample layer; the KL term on that Dense's output is part of the objective.
+template <SequentialType Encoder, SequentialType Decoder, Backend B = backend::cpu>
+using VariationalAutoencoder = Autoencoder<Encoder, Decoder, B, GaussianKL<Encoder::depth - 2>>;
 
 }  // namespace latent

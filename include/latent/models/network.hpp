@@ -57,6 +57,8 @@ public:
     auto& state() noexcept {
         return std::get<Layer>(states_);
     }
+    /// The mode of the next pass and the generator its stochastic layers draw from.
+    PassContext& context() noexcept { return context_; }
 
 private:
     template <std::size_t... I>
@@ -69,9 +71,15 @@ private:
     detail::AlignedBuffer<Scalar> deltas_;
     detail::AlignedBuffer<Scalar> logits_;
     States states_;
+    PassContext context_;
 };
 
 namespace detail {
+
+struct NoHook {
+    template <class Layer>
+    void operator()(Layer) const noexcept {}
+};
 
 /// Passes over the layers [First, Last) of Spec, each layer's arithmetic from Kernel<Backend, layer>.
 template <class Spec, class Backend>
@@ -91,11 +99,14 @@ struct Passes {
     /// requires: forward<First, Last> ran on the same x and ws; ws.delta(Last - 1, n) holds dL/d(output
     /// of layer Last - 1), or dL/d(logits) when top_is_logit_gradient. Writes every layer's parameter
     /// gradients (overwriting them) and, when dx is given, dL/dx.
-    template <std::size_t First, std::size_t Last>
+    /// `before_layer(std::integral_constant<std::size_t, I>{})` runs just before layer I's backward, when
+    /// ws.delta(I, n) holds dL/d(output of I): where activity regularizers add their gradients.
+    template <std::size_t First, std::size_t Last, class Hook = NoHook>
     static void backward(const S* parameters, ConstMatrixView<S> x, Buffers& ws, std::size_t n,
-                         bool top_is_logit_gradient, S* gradients, MatrixView<S>* dx) {
+                         bool top_is_logit_gradient, S* gradients, MatrixView<S>* dx, Hook&& before_layer = {}) {
         [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (backward_layer<Last - 1 - I, First, Last>(parameters, x, ws, n, top_is_logit_gradient, gradients, dx),
+            ((before_layer(std::integral_constant<std::size_t, Last - 1 - I>{}),
+              backward_layer<Last - 1 - I, First, Last>(parameters, x, ws, n, top_is_logit_gradient, gradients, dx)),
              ...);
         }(std::make_index_sequence<Last - First>{});
     }
@@ -109,9 +120,10 @@ private:
         MatrixView<S> out = ws.output(I, n);
         if (keep_logits && I + 1 == Spec::depth) {
             MatrixView<S> logits = ws.logits(n);
-            Kernel<Backend, L>::forward(parameters + Spec::parameter_offsets[I], in, out, &logits, ws.template state<I>());
+            Kernel<Backend, L>::forward(parameters + Spec::parameter_offsets[I], in, out, &logits, ws.template state<I>(), ws.context());
         } else {
-            Kernel<Backend, L>::forward(parameters + Spec::parameter_offsets[I], in, out, nullptr, ws.template state<I>());
+            Kernel<Backend, L>::forward(parameters + Spec::parameter_offsets[I], in, out, nullptr, ws.template state<I>(),
+                                        ws.context());
         }
     }
 

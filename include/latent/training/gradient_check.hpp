@@ -83,9 +83,11 @@ GradientCheckResult check_layer_gradients(const GradientCheckOptions& options = 
     for (double& v : weights.reshaped()) v = rng.normal();
 
     typename K::State state(options.batch);
+    PassContext context{PassMode::training, Rng{options.seed}};
     auto loss = [&] {
+        context.rng.reseed(options.seed);  // stochastic layers draw the same noise in every evaluation
         MatrixView<double> yv(y.data(), y.rows(), y.cols());
-        K::forward(parameters.data(), ConstMatrixView<double>(x.data(), x.rows(), n), yv, nullptr, state);
+        K::forward(parameters.data(), ConstMatrixView<double>(x.data(), x.rows(), n), yv, nullptr, state, context);
         return (weights.array() * y.array()).sum();
     };
     loss();
@@ -142,9 +144,13 @@ GradientCheckResult check_model_gradients(M& model, const Fn& loss = {}, const G
     const ConstMatrixView<double> xv(x.data(), x.rows(), n);
     typename M::workspace ws(options.batch);
     std::vector<double> gradients(M::parameter_count, INFINITY);
+    // Stochastic layers (a VAE's sampling) draw the same noise in every evaluation.
+    ws.context().rng.reseed(options.seed);
     model.loss_and_gradients(loss, xv, xv, ws, std::span<double>(gradients));
-    const auto numeric = detail::numeric_gradient(model.parameters(), options.step,
-                                                  [&] { return double(model.loss_value(loss, xv, xv, ws)); });
+    const auto numeric = detail::numeric_gradient(model.parameters(), options.step, [&] {
+        ws.context().rng.reseed(options.seed);
+        return double(model.loss_value(loss, xv, xv, ws));
+    });
     return {detail::relative_error(gradients, numeric), 0, options.tolerance};
 }
 

@@ -31,7 +31,7 @@ struct Kernel<backend::basic_cpu<S>, Dense<In, Out, Act, Init>> {
     /// requires: x is In x n, y is Out x n, n <= the state's capacity; `logits`, when given, is
     /// Out x n and receives W x + b.
     static void forward(const S* parameters, ConstMatrixView<S> x, MatrixView<S> y, MatrixView<S>* logits,
-                        State& state) {
+                        State& state, PassContext&) {
         const auto n = x.cols();
         const Eigen::Map<const Vector<S>> b(parameters + Out * In, Out);
         MatrixView<S>& z = logits ? *logits : y;

@@ -160,7 +160,7 @@ TEST_CASE("invalid arguments are refused with the value found") {
     CHECK_THROWS_AS(trainer.fit(data, quiet({.validation_split = std::numeric_limits<double>::quiet_NaN()})), argument_error);
     CHECK_THROWS_AS(trainer.fit(data, quiet({.validation_split = 1.0})), argument_error);
     CHECK_THROWS_WITH_AS(trainer.fit(Dataset<float>(), quiet({})), doctest::Contains("data set is empty"), argument_error);
-    CHECK_THROWS_AS(trainer.evaluate(data, 0), argument_error);
+    CHECK_THROWS_AS(trainer.evaluate(data, {.batch_size = 0}), argument_error);
     CHECK_THROWS_AS(trainer.fit(data, {.out = nullptr}), argument_error);
 }
 

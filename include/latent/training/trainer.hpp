@@ -9,6 +9,7 @@
 #include "latent/data/dataset.hpp"
 #include "latent/losses/loss.hpp"
 #include "latent/optimizers/optimizer.hpp"
+#include "latent/training/corruption.hpp"
 #include "latent/training/history.hpp"
 #include "latent/training/progress.hpp"
 #include "latent/training/schedule.hpp"
@@ -44,8 +45,15 @@ struct FitOptions {
     double validation_split = 0;                ///< fraction held out from the end of the data, as Keras
     std::optional<EarlyStopping> early_stopping{};
     Schedule schedule{};                        ///< learning rate per epoch; empty keeps the optimizer's rate
+    Corruption corruption{};                    ///< denoising: applied to inputs only, targets stay clean
     Verbosity verbosity = Verbosity::automatic;
     std::ostream* out = &std::cout;             ///< where progress goes
+};
+
+struct EvaluateOptions {
+    std::size_t batch_size = 256;
+    Corruption corruption{};  ///< the denoising loss: corrupted inputs against clean targets
+    std::uint64_t seed = 0;   ///< for the corruption and stochastic layers
 };
 
 /// Returned by epoch-end callbacks: go on, or stop after this epoch.
@@ -119,14 +127,14 @@ public:
         return run(train, train.size(), &validation, 0, validation.size(), options);
     }
 
-    /// Mean loss of the model's reconstructions of `data`.
+    /// Mean loss of the model's reconstructions of `data` (with its regularizers' penalties), the same
+    /// figure fit() reports for validation.
     template <class E>
-    double evaluate(const Dataset<E>& data, std::size_t batch_size = 256) {
+    double evaluate(const Dataset<E>& data, const EvaluateOptions& options = {}) {
         check_data(data, "evaluation");
-        if (batch_size == 0) throw argument_error("latent::Trainer::evaluate: expected batch_size >= 1, found 0");
-        typename M::workspace ws(batch_size);
-        Matrix<scalar> input(static_cast<Eigen::Index>(M::input_size), static_cast<Eigen::Index>(batch_size));
-        return evaluate_range(data, 0, data.size(), ws, input);
+        if (options.batch_size == 0) throw argument_error("latent::Trainer::evaluate: expected batch_size >= 1, found 0");
+        Buffers buffers(options.batch_size);
+        return evaluate_range(data, 0, data.size(), buffers, options.corruption, options.seed);
     }
 
     O& optimizer() noexcept { return optimizer_; }
@@ -167,8 +175,7 @@ private:
         const double base_rate = optimizer_.learning_rate();
 
         // Everything a step needs, allocated once.
-        typename M::workspace ws(batch_size);
-        Matrix<scalar> input(static_cast<Eigen::Index>(M::input_size), static_cast<Eigen::Index>(batch_size));
+        Buffers buffers(batch_size);
         detail::AlignedBuffer<scalar> gradients(M::parameter_count);
         std::vector<std::size_t> order(train_count);
         std::iota(order.begin(), order.end(), std::size_t{0});
@@ -177,7 +184,10 @@ private:
         if (options.early_stopping && options.early_stopping->restore_best_weights)
             best_parameters.emplace(M::parameter_count);
 
+        // Independent streams, so that adding noise or a sampling layer does not change the shuffling.
         Rng rng{options.seed};
+        Rng noise{options.seed ^ noise_stream};
+        buffers.workspace.context().rng.reseed(options.seed ^ sampling_stream);
         ProgressReporter progress(options.verbosity, *options.out);
         History history;
         double best_loss = 0;
@@ -194,9 +204,9 @@ private:
             for (std::size_t batch = 0; batch < batches; ++batch) {
                 const std::size_t first = batch * batch_size;
                 const std::size_t n = std::min(batch_size, train_count - first);
-                MatrixView<scalar> x(input.data(), input.rows(), Eigen::Index(n));
-                train.gather(std::span<const std::size_t>(order.data() + first, n), x);
-                const scalar loss = model_.loss_and_gradients(loss_, as_const(x), as_const(x), ws, gradients.span());
+                const auto [x, target] = buffers.batch(train, std::span<const std::size_t>(order.data() + first, n),
+                                                       options.corruption, noise);
+                const scalar loss = model_.loss_and_gradients(loss_, x, target, buffers.workspace, gradients.span());
                 // Checked before the update, so the weights stay those of the last good batch.
                 if (!is_finite(loss))
                     throw numerical_error("latent::Trainer::fit: expected a finite loss, found " + std::to_string(loss) +
@@ -213,7 +223,9 @@ private:
 
             EpochRecord record{epoch, loss_sum / double(train_count), std::nullopt, rate, seconds,
                                seconds > 0 ? double(train_count) / seconds : 0};
-            if (validation) record.validation_loss = evaluate_range(*validation, validation_first, validation_count, ws, input);
+            if (validation)
+                record.validation_loss = evaluate_range(*validation, validation_first, validation_count, buffers,
+                                                        options.corruption, options.seed);
             history.epochs.push_back(record);
             progress.end_epoch(record.train_loss, record.validation_loss, record.seconds, record.samples_per_second);
 
@@ -237,19 +249,57 @@ private:
         return history;
     }
 
+    // The workspace and the batch's input and target columns; the target is a separate copy only when
+    // a corruption changes the input.
+    struct Buffers {
+        explicit Buffers(std::size_t capacity)
+            : workspace(capacity),
+              input(static_cast<Eigen::Index>(M::input_size), static_cast<Eigen::Index>(capacity)),
+              clean(static_cast<Eigen::Index>(M::input_size), static_cast<Eigen::Index>(capacity)),
+              indices(capacity) {}
+
+        /// Gathers the samples `which`, corrupting the inputs when asked; returns (input, target).
+        template <class E>
+        std::pair<ConstMatrixView<scalar>, ConstMatrixView<scalar>> batch(const Dataset<E>& data,
+                                                                          std::span<const std::size_t> which,
+                                                                          const Corruption& corruption, Rng& noise) {
+            const auto n = Eigen::Index(which.size());
+            MatrixView<scalar> x(input.data(), input.rows(), n);
+            data.gather(which, x);
+            if (!corruption) return {as_const(x), as_const(x)};
+            MatrixView<scalar> target(clean.data(), clean.rows(), n);
+            target = x;
+            corruption(x, noise);
+            return {as_const(x), as_const(target)};
+        }
+
+        typename M::workspace workspace;
+        Matrix<scalar> input;
+        Matrix<scalar> clean;
+        std::vector<std::size_t> indices;
+    };
+
+    static constexpr std::uint64_t noise_stream = 0x6e6f697365;          // "noise"
+    static constexpr std::uint64_t sampling_stream = 0x73616d706c65;     // "sample"
+    static constexpr std::uint64_t validation_stream = 0x76616c6964;     // "valid"
+
+    // The same noise and samples at every evaluation, and the training's sampling stream left as it was.
     template <class E>
-    double evaluate_range(const Dataset<E>& data, std::size_t first, std::size_t count, typename M::workspace& ws,
-                          Matrix<scalar>& input) {
-        const std::size_t capacity = ws.capacity();
+    double evaluate_range(const Dataset<E>& data, std::size_t first, std::size_t count, Buffers& buffers,
+                          const Corruption& corruption, std::uint64_t seed) {
+        const Rng training_stream = buffers.workspace.context().rng;
+        buffers.workspace.context().rng.reseed(seed ^ validation_stream ^ sampling_stream);
+        Rng noise{seed ^ validation_stream};
+        const std::size_t capacity = buffers.workspace.capacity();
         double sum = 0;
-        std::vector<std::size_t> indices(capacity);
         for (std::size_t done = 0; done < count; done += capacity) {
             const std::size_t n = std::min(capacity, count - done);
-            std::iota(indices.begin(), indices.begin() + std::ptrdiff_t(n), first + done);
-            MatrixView<scalar> x(input.data(), input.rows(), Eigen::Index(n));
-            data.gather(std::span<const std::size_t>(indices.data(), n), x);
-            sum += double(model_.loss_value(loss_, as_const(x), as_const(x), ws)) * double(n);
+            std::iota(buffers.indices.begin(), buffers.indices.begin() + std::ptrdiff_t(n), first + done);
+            const auto [x, target] =
+                buffers.batch(data, std::span<const std::size_t>(buffers.indices.data(), n), corruption, noise);
+            sum += double(model_.loss_value(loss_, x, target, buffers.workspace)) * double(n);
         }
+        buffers.workspace.context().rng = training_stream;
         return sum / double(count);
     }
 

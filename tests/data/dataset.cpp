@@ -55,6 +55,24 @@ TEST_CASE("slice copies samples and their labels") {
     CHECK(part.sample(1)[3] == 220);
 }
 
+TEST_CASE("filter_by_label keeps the samples of the labels asked for, in order, with their labels") {
+    const auto data = three_images();
+    const auto kept = data.filter_by_label([](std::uint8_t label) { return label != 8; });
+    REQUIRE(kept.size() == 2);
+    CHECK(kept.labels()[0] == 7);
+    CHECK(kept.labels()[1] == 9);
+    CHECK(kept.sample(1)[0] == 160);
+    CHECK(kept.sample(1)[3] == 220);
+    CHECK(kept.height() == 2);
+    CHECK(kept.scale() == data.scale());
+    CHECK(data.filter_by_label([](std::uint8_t) { return false; }).empty());
+    CHECK(Dataset<std::uint8_t>().filter_by_label([](std::uint8_t) { return true; }).empty());
+    CHECK_THROWS_WITH_AS(Dataset<std::uint8_t>(std::vector<std::uint8_t>(8), 2, 2).filter_by_label(
+                             [](std::uint8_t) { return true; }),
+                         "latent::Dataset::filter_by_label: expected a data set with labels, found 2 samples without",
+                         latent::argument_error);
+}
+
 TEST_CASE("sizes that do not fit are refused with both figures") {
     CHECK_THROWS_WITH_AS(Dataset<std::uint8_t>(std::vector<std::uint8_t>(10), 2, 2),
                          doctest::Contains("expected a multiple of 4 values (samples of 2 x 2), found 10"),

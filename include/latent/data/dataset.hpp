@@ -5,6 +5,7 @@
 #include "latent/core/error.hpp"
 #include "latent/core/matrix.hpp"
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -92,6 +93,26 @@ public:
         if (has_labels())
             labels.assign(labels_.begin() + static_cast<std::ptrdiff_t>(first),
                           labels_.begin() + static_cast<std::ptrdiff_t>(first + count));
+        return Dataset(std::move(values), height_, width_, std::move(labels), scale_);
+    }
+
+    /// The samples whose label satisfies `keep`, in their order, as their own data set (labels follow): e.g. the
+    /// classes an anomaly detector is trained on, `train.filter_by_label([](std::uint8_t c) { return c != 8; })`.
+    /// requires: labels, unless the data set is empty (else argument_error).
+    template <std::predicate<std::uint8_t> Keep>
+    Dataset filter_by_label(Keep keep) const {
+        if (empty()) return *this;
+        if (!has_labels())
+            throw argument_error("latent::Dataset::filter_by_label: expected a data set with labels, found " +
+                                 std::to_string(size()) + " samples without");
+        std::vector<Element> values;
+        std::vector<std::uint8_t> labels;
+        for (std::size_t i = 0; i < size(); ++i) {
+            if (!keep(labels_[i])) continue;
+            const std::span<const Element> one = sample(i);
+            values.insert(values.end(), one.begin(), one.end());
+            labels.push_back(labels_[i]);
+        }
         return Dataset(std::move(values), height_, width_, std::move(labels), scale_);
     }
 

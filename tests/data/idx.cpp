@@ -303,6 +303,21 @@ TEST_CASE("gunzip refuses output beyond its limit (the 1 GiB zip-bomb cap, scale
     CHECK_THROWS_AS((void)latent::detail::idx::gunzip(lying, "lying.gz", 1 << 20), latent::format_error);
 }
 
+TEST_CASE("decode_idx reads in-memory bytes, raw or gzipped, as read_idx reads a file") {
+    const Bytes file = idx_bytes(0x08, {2, 3}, counting(6));
+    for (const Bytes& bytes : {file, gzip(file)}) {
+        const latent::IdxArray a = latent::decode_idx(bytes, "memory");
+        CHECK(a.dims == std::vector<std::uint32_t>{2, 3});
+        CHECK(a.values == counting(6));
+    }
+    Bytes cut = gzip(file);
+    cut.resize(cut.size() / 2);
+    const std::string m = message_of<latent::format_error>([&] { (void)latent::decode_idx(cut, "half.gz"); });
+    CHECK(m.find("'half.gz' is a truncated gzip stream") != std::string::npos);
+    CHECK_THROWS_WITH_AS((void)latent::decode_idx({}, "nothing"), doctest::Contains("'nothing' is not an IDX file"),
+                         latent::format_error);
+}
+
 TEST_CASE("load_idx_images and load_idx_labels check the number of dimensions") {
     const TempDir dir;
     write_file(dir.path / "images", idx_bytes(0x08, {2, 3, 4}, counting(24)));

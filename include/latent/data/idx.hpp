@@ -230,30 +230,38 @@ inline IdxArray parse_idx(std::span<const std::uint8_t> bytes, std::string_view 
                                                               bytes.end())};
 }
 
-/// Reads an IDX file, gzipped (recognised by its 1f 8b magic, not its name) or not.
-/// throws: file_error when it cannot be read; format_error as parse_idx, for a corrupt gzip stream, or
-/// for more than 1 GiB of decompressed data.
-inline IdxArray read_idx(const std::filesystem::path& path) {
-    const std::string name = path.string();
-    std::vector<std::uint8_t> bytes = detail::idx::read_file(path);
+/// Decodes the bytes of an IDX file held in memory, gzipped (recognised by its 1f 8b magic) or not, exactly as
+/// read_idx decodes a file's bytes; `name` appears in error messages.
+/// throws: format_error as parse_idx, for a corrupt gzip stream, or for more than 1 GiB of decompressed data.
+inline IdxArray decode_idx(std::vector<std::uint8_t> bytes, std::string_view name) {
     if (detail::idx::is_gzip(bytes)) bytes = detail::idx::gunzip(bytes, name, detail::idx::max_decompressed_bytes);
     detail::idx::IdxHeader header = detail::idx::parse_idx_header(bytes, name);
     bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(header.size));  // in place: no second copy
     return {std::move(header.dims), std::move(bytes)};
 }
 
+/// Reads an IDX file, gzipped (recognised by its 1f 8b magic, not its name) or not.
+/// throws: file_error when it cannot be read; format_error as decode_idx.
+inline IdxArray read_idx(const std::filesystem::path& path) {
+    return decode_idx(detail::idx::read_file(path), path.string());
+}
+
 namespace detail::idx {
 
-// An images file checked to be N x height x width with images of at least 1 x 1.
-inline IdxArray read_idx_images(const std::filesystem::path& path) {
-    IdxArray array = read_idx(path);
-    const std::string file = "latent::load_idx_images: " + in_quotes(path.string());
+// Checks that an array is N x height x width with images of at least 1 x 1 (`name` names its file).
+inline void check_image_dims(const IdxArray& array, std::string_view name) {
+    const std::string file = "latent::load_idx_images: " + in_quotes(name);
     if (array.dims.size() != 3)
         throw format_error(file + ": expected 3 dimensions (count x height x width), found " +
                            std::to_string(array.dims.size()) + " (" + dims_text(array.dims) + ")");
     if (array.dims[1] == 0 || array.dims[2] == 0)
         throw format_error(file + ": expected images of at least 1 x 1 pixels, found " +
                            std::to_string(array.dims[1]) + " x " + std::to_string(array.dims[2]));
+}
+
+inline IdxArray read_idx_images(const std::filesystem::path& path) {
+    IdxArray array = read_idx(path);
+    check_image_dims(array, path.string());
     return array;
 }
 

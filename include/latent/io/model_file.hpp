@@ -144,7 +144,7 @@ std::vector<std::uint8_t> serialize_model(const M& model) {
 }
 
 /// Checks a model file's bytes completely, then sets the model's parameters from them.
-/// Throws format_error (not a model file, other format version, truncated, corrupt) or
+/// Throws format_error (not a model file, another major or a newer minor format version, truncated, corrupt) or
 /// architecture_error (another architecture or scalar type); the model is unchanged when it throws.
 template <SavableModel M>
 void deserialize_model(M& model, std::span<const std::uint8_t> bytes, const std::filesystem::path& path = "<memory>") {
@@ -160,6 +160,11 @@ void deserialize_model(M& model, std::span<const std::uint8_t> bytes, const std:
     if (major != model_file_major)
         throw format_error(where + ": expected model file format " + std::to_string(model_file_major) + ".x, found " +
                            std::to_string(major) + "." + std::to_string(minor));
+    // A newer minor version may add fields this reader would misread; older ones are read as they are.
+    if (minor > model_file_minor)
+        throw format_error(where + ": expected model file format " + std::to_string(model_file_major) + "." +
+                           std::to_string(model_file_minor) + " or older, found " + std::to_string(major) + "." +
+                           std::to_string(minor) + " (written by a newer latent)");
     if (bytes.size() < 4 + model_file_magic.size())
         throw format_error(where + " is truncated: expected a checksum at its end");
     const auto body = bytes.first(bytes.size() - 4);

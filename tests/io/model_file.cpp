@@ -108,6 +108,16 @@ TEST_CASE("a file that is not a model file, or of another format version, is ref
                          format_error);
 }
 
+TEST_CASE("the fuzzing seed corpus holds model files that load") {
+    // tests/fuzz/corpus/model_file/ starts libFuzzer from valid files; a format change must rewrite them
+    // (latent_fuzz_write_seeds), or the fuzzer would start from inputs that fail at the first check.
+    const fs::path corpus = fs::path(LATENT_TEST_SOURCE_DIR) / "fuzz" / "corpus" / "model_file";
+    CHECK(std::ranges::equal(load_model<Small>(corpus / "small_float.latent").parameters(), Small{1}.parameters()));
+    CHECK(std::ranges::equal(load_model<SmallDouble>(corpus / "small_double.latent").parameters(),
+                             SmallDouble{2}.parameters()));
+    CHECK_THROWS_AS(load_model<Small>(corpus / "other_architecture.latent"), architecture_error);
+}
+
 TEST_CASE("every single-bit flip and every truncation gives a typed error, never a wrong load") {
     const Small original{9};
     const auto bytes = serialize_model(original);

@@ -1,0 +1,89 @@
+// Writes the seed corpora committed under tests/fuzz/corpus/: small valid and nearly valid inputs from
+// which libFuzzer starts. Run it again (target latent_fuzz_write_seeds) when a format changes:
+//   latent_fuzz_write_seeds tests/fuzz/corpus
+
+#include <latent/latent.hpp>
+
+#include <zlib.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+using Bytes = std::vector<std::uint8_t>;
+
+Bytes idx(std::uint8_t type, const std::vector<std::uint32_t>& dims, std::size_t data_size) {
+    Bytes out{0, 0, type, std::uint8_t(dims.size())};
+    for (const std::uint32_t d : dims)
+        for (int shift = 24; shift >= 0; shift -= 8) out.push_back(std::uint8_t(d >> shift));
+    for (std::size_t i = 0; i < data_size; ++i) out.push_back(std::uint8_t(i * 37 + 11));
+    return out;
+}
+
+Bytes gzip(const Bytes& in, int level) {
+    z_stream zs{};
+    if (deflateInit2(&zs, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        throw std::runtime_error("deflateInit2 failed");
+    Bytes out(deflateBound(&zs, uLong(in.size())));
+    zs.next_in = const_cast<Bytef*>(in.data());
+    zs.avail_in = uInt(in.size());
+    zs.next_out = out.data();
+    zs.avail_out = uInt(out.size());
+    const int rc = deflate(&zs, Z_FINISH);
+    out.resize(zs.total_out);
+    deflateEnd(&zs);
+    if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
+    return out;
+}
+
+void write(const fs::path& path, const Bytes& bytes) {
+    fs::create_directories(path.parent_path());
+    std::ofstream out(path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+    if (!out) throw std::runtime_error("cannot write " + path.string());
+    std::printf("%s (%zu bytes)\n", path.c_str(), bytes.size());
+}
+
+using namespace latent;
+using Small = Autoencoder<Sequential<Dense<6, 3, ReLU>>, Sequential<Dense<3, 6, Sigmoid>>>;
+using SmallDouble = Autoencoder<Sequential<Dense<6, 3, ReLU>>, Sequential<Dense<3, 6, Sigmoid>>, backend::basic_cpu<double>>;
+using Other = Autoencoder<Sequential<Dense<6, 2, Tanh>>, Sequential<Dense<2, 6>>>;
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 2) {
+        std::fprintf(stderr, "usage: %s <corpus directory>\n", argv[0]);
+        return 2;
+    }
+    const fs::path root = argv[1];
+
+    const Bytes images = idx(0x08, {2, 3, 3}, 18);
+    const Bytes labels = idx(0x08, {5}, 5);
+    const Bytes picture = idx(0x08, {1, 28, 28}, 784);
+    write(root / "idx_raw" / "images_2x3x3.idx", images);
+    write(root / "idx_raw" / "labels_5.idx", labels);
+    write(root / "idx_raw" / "scalar.idx", idx(0x08, {}, 1));
+    write(root / "idx_raw" / "empty_0x28x28.idx", idx(0x08, {0, 28, 28}, 0));
+    write(root / "idx_raw" / "floats_2.idx", idx(0x0d, {2}, 8));
+
+    write(root / "idx_gzip" / "images_2x3x3.idx.gz", gzip(images, Z_DEFAULT_COMPRESSION));
+    write(root / "idx_gzip" / "labels_5.idx.gz", gzip(labels, Z_BEST_COMPRESSION));
+    write(root / "idx_gzip" / "picture_1x28x28.idx.gz", gzip(picture, Z_DEFAULT_COMPRESSION));
+    write(root / "idx_gzip" / "stored_2x3x3.idx.gz", gzip(images, Z_NO_COMPRESSION));
+    Bytes members = gzip(Bytes(images.begin(), images.begin() + 10), Z_DEFAULT_COMPRESSION);
+    const Bytes rest = gzip(Bytes(images.begin() + 10, images.end()), Z_DEFAULT_COMPRESSION);
+    members.insert(members.end(), rest.begin(), rest.end());
+    write(root / "idx_gzip" / "two_members_2x3x3.idx.gz", members);
+
+    write(root / "model_file" / "small_float.latent", serialize_model(Small{1}));
+    write(root / "model_file" / "small_double.latent", serialize_model(SmallDouble{2}));
+    write(root / "model_file" / "other_architecture.latent", serialize_model(Other{3}));
+    return 0;
+}

@@ -21,6 +21,7 @@
 #include "latent/models/autoencoder.hpp"
 #include "latent/models/model.hpp"
 #include "latent/models/sequential.hpp"
+#include "latent/models/stacking.hpp"
 
 #include "latent/losses/bce.hpp"
 #include "latent/losses/l1.hpp"
@@ -38,6 +39,7 @@
 #include "latent/regularizers/l1_activity.hpp"
 #include "latent/regularizers/regularizer.hpp"
 
+#include "latent/training/corruption.hpp"
 #include "latent/training/gradient_check.hpp"
 #include "latent/training/history.hpp"
 #include "latent/training/progress.hpp"

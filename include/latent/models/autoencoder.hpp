@@ -140,6 +140,16 @@ public:
         return run<0, depth>(x, "latent::Autoencoder::reconstruct");
     }
 
+    /// The parameters of network layer I (encoder layers first): its weights, then its biases.
+    template <std::size_t I>
+    std::span<scalar> layer_parameters() noexcept {
+        return parameters().subspan(network::parameter_offsets[I], network::template layer<I>::parameter_count);
+    }
+    template <std::size_t I>
+    std::span<const scalar> layer_parameters() const noexcept {
+        return parameters().subspan(network::parameter_offsets[I], network::template layer<I>::parameter_count);
+    }
+
     /// Decodes n codes drawn from N(0, I) with `rng`: samples from a VAE's prior.
     Matrix<scalar> sample(std::size_t n, Rng& rng) const {
         Matrix<scalar> codes(static_cast<Eigen::Index>(code_size), static_cast<Eigen::Index>(n));

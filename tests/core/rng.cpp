@@ -77,6 +77,12 @@ TEST_CASE("below(n) covers 0..n-1 evenly and shuffle permutes") {
     CHECK(shuffled == values);
 }
 
+TEST_CASE("below(0) is refused: the range is empty") {
+    latent::Rng rng{4};
+    CHECK_THROWS_WITH_AS(rng.below(0), doctest::Contains("expected a bound >= 1, found 0"), latent::argument_error);
+    CHECK(rng.below(1) == 0);
+}
+
 TEST_CASE("is_finite reads the bit pattern") {
     CHECK(latent::is_finite(1.0f));
     CHECK(latent::is_finite(-0.0));

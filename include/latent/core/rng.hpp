@@ -3,6 +3,8 @@
 // give different normals), so initialisation, shuffling and noise are written here on top of
 // xoshiro256** to give the same numbers for the same seed with every compiler.
 
+#include "latent/core/error.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <numbers>
@@ -60,7 +62,9 @@ public:
     }
 
     /// Uniform integer in [0, bound) without modulo bias (draws past the last whole multiple are redrawn).
-    std::uint64_t below(std::uint64_t bound) noexcept {
+    /// throws: argument_error when bound is 0 (the range is empty).
+    std::uint64_t below(std::uint64_t bound) {
+        if (bound == 0) throw argument_error("latent::Rng::below: expected a bound >= 1, found 0");
         const std::uint64_t limit = max() - max() % bound;
         for (;;) {
             const std::uint64_t x = (*this)();

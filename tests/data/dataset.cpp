@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 using latent::Dataset;
@@ -84,4 +85,39 @@ TEST_CASE("sizes that do not fit are refused with both figures") {
     CHECK_THROWS_WITH_AS(data.slice(2, 2), doctest::Contains("expected a range within the 3 samples, found [2, 4)"),
                          latent::argument_error);
     CHECK_THROWS_AS(data.batch(4, 0), latent::argument_error);
+}
+
+TEST_CASE("a scale that is not finite and positive, or a sample size past 2^64, is refused") {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    CHECK_THROWS_WITH_AS(Dataset<std::uint8_t>(std::vector<std::uint8_t>(4), 2, 2, {}, nan),
+                         doctest::Contains("expected a scale that is finite and > 0, found nan"), latent::argument_error);
+    CHECK_THROWS_AS(Dataset<float>(std::vector<float>(4), 2, 2, {}, 0.0), latent::argument_error);
+    CHECK_THROWS_AS(Dataset<float>(std::vector<float>(4), 2, 2, {}, -1.0), latent::argument_error);
+    CHECK_THROWS_AS(Dataset<float>(std::vector<float>(4), 2, 2, {}, std::numeric_limits<double>::infinity()),
+                    latent::argument_error);
+    // (2^32 + 1) x 2^32 wraps to 2^32 in 64 bits; unchecked, an empty vector would pass as 0 samples.
+    const std::size_t big = (std::size_t{1} << 32) + 1, other = std::size_t{1} << 32;
+    CHECK_THROWS_WITH_AS(Dataset<std::uint8_t>({}, big, other),
+                         doctest::Contains("at most 2^64 - 1 values, found 4294967297 x 4294967296"),
+                         latent::argument_error);
+    CHECK(Dataset<std::uint8_t>({}, big, other - 1).empty());  // 2^64 - 1 values a sample: fits, no samples
+    CHECK_THROWS_AS(Dataset<std::uint8_t>({}, std::size_t{1} << 32, std::size_t{1} << 32), latent::argument_error);
+}
+
+TEST_CASE("sample and gather refuse indices and shapes outside the data set, writing nothing") {
+    const auto data = three_images();
+    CHECK(data.sample(2)[0] == 160);
+    CHECK_THROWS_WITH_AS(data.sample(3), doctest::Contains("expected an index below 3, found 3"), latent::argument_error);
+    CHECK_THROWS_AS(Dataset<float>().sample(0), latent::argument_error);
+
+    latent::Matrix<float> out = latent::Matrix<float>::Constant(4, 2, -1.0f);
+    const std::vector<std::size_t> past_end{0, 3};
+    CHECK_THROWS_WITH_AS(data.gather(std::span<const std::size_t>(past_end), latent::MatrixView<float>(out.data(), 4, 2)),
+                         doctest::Contains("expected indices below 3, found 3"), latent::argument_error);
+    CHECK((out.array() == -1.0f).all());
+    const std::vector<std::size_t> two{0, 1};
+    CHECK_THROWS_WITH_AS(data.gather(std::span<const std::size_t>(two), latent::MatrixView<float>(out.data(), 4, 1)),
+                         doctest::Contains("expected an output of 4 x 2, found 4 x 1"), latent::shape_error);
+    CHECK_THROWS_AS(data.gather(std::span<const std::size_t>(two), latent::MatrixView<float>(out.data(), 2, 2)),
+                    latent::shape_error);
 }

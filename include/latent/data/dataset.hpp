@@ -3,11 +3,13 @@
 // of floats) and converted to the model's scalar type one batch at a time.
 
 #include "latent/core/error.hpp"
+#include "latent/core/finite.hpp"
 #include "latent/core/matrix.hpp"
 
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -25,14 +27,18 @@ public:
 
     Dataset() = default;
 
-    /// requires: values.size() is a multiple of height * width; labels empty or one per sample.
+    /// requires: values.size() is a multiple of height * width >= 1; labels empty or one per sample; scale
+    /// finite and > 0. throws: argument_error (sizes, scale), shape_error (value or label counts).
     Dataset(std::vector<Element> values, std::size_t height, std::size_t width, std::vector<std::uint8_t> labels = {},
             double scale = default_scale())
         : values_{std::move(values)}, labels_{std::move(labels)}, height_{height}, width_{width}, scale_{scale} {
+        if (height_ == 0 || width_ == 0 || height_ > std::numeric_limits<std::size_t>::max() / width_)
+            throw argument_error("latent::Dataset: expected a sample size of at least 1 and at most 2^64 - 1 values, "
+                                 "found " + std::to_string(height_) + " x " + std::to_string(width_));
         const std::size_t per_sample = height_ * width_;
-        if (per_sample == 0)
-            throw argument_error("latent::Dataset: expected a sample size of at least 1, found " +
-                                 std::to_string(height_) + " x " + std::to_string(width_));
+        if (!(is_finite(scale_) && scale_ > 0))
+            throw argument_error("latent::Dataset: expected a scale that is finite and > 0, found " +
+                                 std::to_string(scale_));
         if (values_.size() % per_sample != 0)
             throw shape_error("latent::Dataset: expected a multiple of " + std::to_string(per_sample) +
                               " values (samples of " + std::to_string(height_) + " x " + std::to_string(width_) +
@@ -55,15 +61,27 @@ public:
     std::span<const std::uint8_t> labels() const noexcept { return labels_; }
     std::span<const Element> values() const noexcept { return values_; }
 
-    /// The stored (unscaled) values of sample i.
-    std::span<const Element> sample(std::size_t i) const noexcept {
+    /// The stored (unscaled) values of sample i. requires: i < size() (else argument_error).
+    std::span<const Element> sample(std::size_t i) const {
+        if (i >= size())
+            throw argument_error("latent::Dataset::sample: expected an index below " + std::to_string(size()) +
+                                 ", found " + std::to_string(i));
         return {values_.data() + i * sample_size(), sample_size()};
     }
 
     /// Writes the samples `indices` as the columns of `out`, scaled to the model's range.
-    /// requires: out is sample_size() x indices.size() and every index < size().
+    /// requires: out is sample_size() x indices.size() (else shape_error) and every index < size() (else
+    /// argument_error); nothing is written when either check fails.
     template <class Scalar>
-    void gather(std::span<const std::size_t> indices, MatrixView<Scalar> out) const noexcept {
+    void gather(std::span<const std::size_t> indices, MatrixView<Scalar> out) const {
+        if (std::size_t(out.rows()) != sample_size() || std::size_t(out.cols()) != indices.size())
+            throw shape_error("latent::Dataset::gather: expected an output of " + std::to_string(sample_size()) +
+                              " x " + std::to_string(indices.size()) + ", found " + std::to_string(out.rows()) + " x " +
+                              std::to_string(out.cols()));
+        for (const std::size_t i : indices)
+            if (i >= size())
+                throw argument_error("latent::Dataset::gather: expected indices below " + std::to_string(size()) +
+                                     ", found " + std::to_string(i));
         const Scalar s = static_cast<Scalar>(scale_);
         for (std::size_t j = 0; j < indices.size(); ++j) {
             const Element* src = values_.data() + indices[j] * sample_size();

@@ -82,6 +82,20 @@ TEST_CASE("a missing file or a directory gives file_error naming the path") {
     CHECK_THROWS_AS(save_model(model, dir.path / "no_such_directory" / "m.latent"), file_error);
 }
 
+TEST_CASE("paths that name no file are refused, and a failed save leaves nothing behind") {
+    const TempDir dir;
+    Small model{4};
+    CHECK_THROWS_WITH_AS(save_model(model, ""), doctest::Contains("expected the path of a file to write, found an empty path"),
+                         argument_error);
+    CHECK_THROWS_WITH_AS(save_model(model, dir.path / "sub" / ""), doctest::Contains("sub/\""), argument_error);
+    CHECK_THROWS_AS(load_model(model, ""), file_error);
+    // A directory stands at the target: the rename fails, and the temporary file is removed.
+    fs::create_directory(dir.path / "taken");
+    CHECK_THROWS_WITH_AS(save_model(model, dir.path / "taken"), doctest::Contains("cannot rename"), file_error);
+    CHECK(fs::is_directory(dir.path / "taken"));
+    CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
+}
+
 TEST_CASE("a file that is not a model file, or of another format version, is refused") {
     const TempDir dir;
     write_bytes(dir.path / "text.latent", {'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd', '!', '!'});

@@ -19,9 +19,20 @@ namespace latent {
 /// removes it and leaves any previous target untouched.
 class AtomicFile {
 public:
+    /// throws: argument_error for an empty path or one naming a directory ("out/"), file_error when the
+    /// temporary file cannot be created (the OS's reason).
     explicit AtomicFile(std::filesystem::path target)
         : target_{std::move(target)},
           temporary_{target_.string() + ".tmp." + std::to_string(::getpid())} {
+        if (target_.empty() || !target_.has_filename()) {
+            std::string found = "an empty path";
+            if (!target_.empty()) {  // appended: g++ 12 gives a false -Wrestrict for "\"" + std::string
+                found = "\"";
+                found += target_.string();
+                found += '"';
+            }
+            throw argument_error("latent: expected the path of a file to write, found " + found);
+        }
         file_ = std::fopen(temporary_.c_str(), "wb");
         if (!file_) fail("cannot create " + temporary_.string());
     }

@@ -10,6 +10,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <string>
 #include <vector>
 
 namespace {
@@ -105,4 +106,70 @@ TEST_CASE("a step with sizes other than the prepared ones is refused") {
     std::vector<float> p(4), g(4);
     CHECK_THROWS_WITH_AS(adam.step(std::span<float>(p), std::span<const float>(g)),
                          doctest::Contains("expected 5 parameters and gradients"), latent::argument_error);
+}
+
+namespace {
+// Constructs the optimizer `make` builds and expects argument_error naming `name` and the value found.
+template <class Make>
+void check_refused(Make make, const char* optimizer, const char* name, const char* found) {
+    INFO(optimizer << "." << name << " = " << found);
+    try {
+        (void)make();
+        FAIL("expected argument_error");
+    } catch (const latent::argument_error& e) {
+        const std::string message = e.what();
+        CHECK(message.find(std::string("latent::") + optimizer + ": expected " + name) != std::string::npos);
+        CHECK(message.find(std::string("found ") + found) != std::string::npos);
+    }
+}
+}  // namespace
+
+TEST_CASE("every hyper-parameter of every optimizer refuses NaN, infinities and values out of its range") {
+    constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+    constexpr double inf = std::numeric_limits<double>::infinity();
+    for (const double bad : {nan, inf, -inf, -0.5}) {
+        const std::string text = std::to_string(bad);
+        const char* found = text.c_str();
+        check_refused([&] { return latent::SGD{{.learning_rate = bad}}; }, "SGD", "learning_rate", found);
+        check_refused([&] { return latent::SGD{{.momentum = bad}}; }, "SGD", "momentum", found);
+        check_refused([&] { return latent::SGD{{.weight_decay = bad}}; }, "SGD", "weight_decay", found);
+        check_refused([&] { return latent::Adam{{.learning_rate = bad}}; }, "Adam", "learning_rate", found);
+        check_refused([&] { return latent::Adam{{.beta1 = bad}}; }, "Adam", "beta1", found);
+        check_refused([&] { return latent::Adam{{.beta2 = bad}}; }, "Adam", "beta2", found);
+        check_refused([&] { return latent::Adam{{.epsilon = bad}}; }, "Adam", "epsilon", found);
+        check_refused([&] { return latent::Adam{{.weight_decay = bad}}; }, "Adam", "weight_decay", found);
+        check_refused([&] { return latent::AdamW{{.learning_rate = bad}}; }, "AdamW", "learning_rate", found);
+        check_refused([&] { return latent::AdamW{{.beta2 = bad}}; }, "AdamW", "beta2", found);
+        check_refused([&] { return latent::AdamW{{.weight_decay = bad}}; }, "AdamW", "weight_decay", found);
+        check_refused([&] { return latent::RMSProp{{.learning_rate = bad}}; }, "RMSProp", "learning_rate", found);
+        check_refused([&] { return latent::RMSProp{{.alpha = bad}}; }, "RMSProp", "alpha", found);
+        check_refused([&] { return latent::RMSProp{{.epsilon = bad}}; }, "RMSProp", "epsilon", found);
+        check_refused([&] { return latent::RMSProp{{.weight_decay = bad}}; }, "RMSProp", "weight_decay", found);
+        check_refused([&] { return latent::RMSProp{{.momentum = bad}}; }, "RMSProp", "momentum", found);
+    }
+    for (const double bad : {nan, inf, -inf})  // any finite dampening is allowed, as in PyTorch
+        check_refused([&] { return latent::SGD{{.dampening = bad}}; }, "SGD", "dampening", std::to_string(bad).c_str());
+    for (const double bad : {1.0, 1.5}) {  // betas must stay below 1, alpha at most 1
+        check_refused([&] { return latent::Adam{{.beta1 = bad}}; }, "Adam", "beta1", std::to_string(bad).c_str());
+        check_refused([&] { return latent::AdamW{{.beta2 = bad}}; }, "AdamW", "beta2", std::to_string(bad).c_str());
+    }
+    check_refused([&] { return latent::RMSProp{{.alpha = 1.5}}; }, "RMSProp", "alpha", "1.5");
+}
+
+TEST_CASE("set_learning_rate refuses NaN, infinity and negative rates and keeps the rate it had") {
+    constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+    constexpr double inf = std::numeric_limits<double>::infinity();
+    auto check = [&](auto optimizer) {
+        optimizer.set_learning_rate(0.25);
+        for (const double bad : {nan, inf, -1e-3}) {
+            CHECK_THROWS_AS(optimizer.set_learning_rate(bad), latent::argument_error);
+            CHECK(optimizer.learning_rate() == 0.25);
+        }
+        optimizer.set_learning_rate(0.0);  // a rate of 0 is allowed: it freezes the parameters
+        CHECK(optimizer.learning_rate() == 0.0);
+    };
+    check(latent::SGD{});
+    check(latent::Adam{});
+    check(latent::AdamW{});
+    check(latent::RMSProp{});
 }

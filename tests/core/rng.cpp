@@ -94,3 +94,27 @@ TEST_CASE("is_finite reads the bit pattern") {
     CHECK(latent::all_finite(std::span<const float>(good)));
     CHECK_FALSE(latent::all_finite(std::span<const float>(bad)));
 }
+
+TEST_CASE("all_finite finds one NaN or infinity anywhere, of either sign, in float and double") {
+    auto check = [](auto zero) {
+        using T = decltype(zero);
+        using limits = std::numeric_limits<T>;
+        std::vector<T> values(37, T(0.5));
+        values[3] = limits::max();
+        values[4] = -limits::max();
+        values[5] = limits::denorm_min();
+        values[6] = -T(0);
+        CHECK(latent::all_finite(std::span<const T>(values)));
+        CHECK(latent::all_finite(std::span<const T>()));
+        for (const T bad : {limits::quiet_NaN(), -limits::quiet_NaN(), limits::infinity(), -limits::infinity(),
+                            limits::signaling_NaN()})
+            for (const std::size_t at : {std::size_t{0}, std::size_t{17}, values.size() - 1}) {
+                auto poisoned = values;
+                poisoned[at] = bad;
+                CAPTURE(at);
+                CHECK_FALSE(latent::all_finite(std::span<const T>(poisoned)));
+            }
+    };
+    check(0.0f);
+    check(0.0);
+}

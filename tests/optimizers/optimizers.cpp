@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
@@ -172,4 +173,80 @@ TEST_CASE("set_learning_rate refuses NaN, infinity and negative rates and keeps 
     check(latent::Adam{});
     check(latent::AdamW{});
     check(latent::RMSProp{});
+}
+
+namespace {
+// One step, save the state, two more steps; then a fresh optimizer restored from the saved state takes the same
+// two steps from the saved parameters: both must end bitwise equal.
+template <class O>
+void check_state_round_trip(O original, O fresh) {
+    INFO(O::name());
+    std::vector<float> p(initial.begin(), initial.end());
+    original.prepare(p.size());
+    original.step(std::span<float>(p), std::span<const float>(gradients[0]));
+    latent::OptimizerState<float> saved;
+    original.save_state(saved);
+    const std::vector<float> after_one = p;
+    original.set_learning_rate(original.learning_rate() * 0.5);  // the rate is part of the state
+    const double rate = original.learning_rate();
+    for (std::size_t k = 1; k < 3; ++k) original.step(std::span<float>(p), std::span<const float>(gradients[k]));
+
+    std::vector<float> q = after_one;
+    fresh.prepare(q.size());
+    fresh.restore_state(saved);
+    CHECK(fresh.steps() == 1);
+    CHECK(fresh.learning_rate() == saved.learning_rate);
+    fresh.set_learning_rate(rate);
+    for (std::size_t k = 1; k < 3; ++k) fresh.step(std::span<float>(q), std::span<const float>(gradients[k]));
+    CHECK(std::memcmp(p.data(), q.data(), p.size() * sizeof(float)) == 0);
+    CHECK(original.steps() == 3);
+}
+}  // namespace
+
+TEST_CASE("an optimizer restored from its saved state continues bitwise as the original") {
+    check_state_round_trip(latent::SGD{{.learning_rate = 0.1}}, latent::SGD{{.learning_rate = 0.3}});
+    check_state_round_trip(latent::SGD{{.learning_rate = 0.1, .momentum = 0.9, .dampening = 0.1}},
+                           latent::SGD{{.momentum = 0.9, .dampening = 0.1}});
+    check_state_round_trip(latent::SGD{{.learning_rate = 0.1, .momentum = 0.9, .nesterov = true}},
+                           latent::SGD{{.momentum = 0.9, .nesterov = true}});
+    check_state_round_trip(latent::Adam{{.learning_rate = 0.01, .weight_decay = 0.1}}, latent::Adam{{.weight_decay = 0.1}});
+    check_state_round_trip(latent::AdamW{{.learning_rate = 0.01, .weight_decay = 0.01}}, latent::AdamW{});
+    check_state_round_trip(latent::RMSProp{{.learning_rate = 0.01, .momentum = 0.5, .centered = true}},
+                           latent::RMSProp{{.momentum = 0.5, .centered = true}});
+    check_state_round_trip(latent::RMSProp{{.learning_rate = 0.01}}, latent::RMSProp{});
+}
+
+TEST_CASE("a saved state is refused by an optimizer of other settings or size, which stays as it was") {
+    latent::Adam adam{{.beta1 = 0.8}};
+    adam.prepare(5);
+    latent::OptimizerState<float> saved;
+    adam.save_state(saved);
+    CHECK(saved.settings == "Adam(beta1=0.8, beta2=0.999, epsilon=1e-08, weight_decay=0)");
+
+    latent::Adam other;
+    other.prepare(5);
+    CHECK_THROWS_WITH_AS(other.restore_state(saved),
+                         doctest::Contains("latent::Adam::restore_state: expected the state of Adam(beta1=0.9, "
+                                           "beta2=0.999, epsilon=1e-08, weight_decay=0), found that of Adam(beta1=0.8"),
+                         latent::argument_error);
+    latent::AdamW adamw{{.beta1 = 0.8, .weight_decay = 0}};
+    adamw.prepare(5);
+    CHECK_THROWS_WITH_AS(adamw.restore_state(saved), doctest::Contains("found that of Adam("), latent::argument_error);
+
+    latent::Adam bigger{{.beta1 = 0.8}};
+    bigger.prepare(6);
+    CHECK_THROWS_WITH_AS(bigger.restore_state(saved), doctest::Contains("expected buffers of 6, 6 values"),
+                         latent::argument_error);
+    latent::Adam unprepared{{.beta1 = 0.8}};
+    CHECK_THROWS_AS(unprepared.restore_state(saved), latent::argument_error);
+
+    latent::SGD sgd{{.learning_rate = 0.5, .momentum = 0.9}};
+    sgd.prepare(5);
+    latent::OptimizerState<float> sgd_state;
+    sgd.save_state(sgd_state);
+    sgd_state.learning_rate = std::numeric_limits<double>::quiet_NaN();
+    CHECK_THROWS_AS(sgd.restore_state(sgd_state), latent::argument_error);
+    CHECK(sgd.learning_rate() == 0.5);
+    CHECK_THROWS_WITH_AS(latent::RMSProp{}.restore_state(sgd_state), doctest::Contains("found that of SGD(momentum=0.9"),
+                         latent::argument_error);
 }

@@ -4,6 +4,7 @@
 #include "latent/core/matrix.hpp"
 #include "latent/optimizers/optimizer.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <span>
@@ -81,6 +82,24 @@ public:
     const AdamOptions& options() const noexcept { return options_; }
     std::size_t steps() const noexcept { return steps_; }
 
+    std::string settings(const char* name) const {
+        return optimizer_settings(name, {{"beta1", options_.beta1}, {"beta2", options_.beta2},
+                                         {"epsilon", options_.epsilon}, {"weight_decay", options_.weight_decay}});
+    }
+    void save_state(OptimizerState<Scalar>& into, const char* name) const {
+        into.settings = settings(name);
+        into.learning_rate = options_.learning_rate;
+        into.steps = steps_;
+        save_buffers<Scalar>(into, {first_moment_.span(), second_moment_.span()});
+    }
+    void restore_state(const OptimizerState<Scalar>& state, const char* name) {
+        check_restorable(name, settings(name), state, {first_moment_.size(), second_moment_.size()});
+        set_learning_rate(state.learning_rate, name);
+        std::ranges::copy(state.buffers[0], first_moment_.begin());
+        std::ranges::copy(state.buffers[1], second_moment_.begin());
+        steps_ = std::size_t(state.steps);
+    }
+
 private:
     AdamOptions options_;
     AlignedBuffer<Scalar> first_moment_;
@@ -107,6 +126,12 @@ public:
     double learning_rate() const noexcept { return update_.learning_rate(); }
     void set_learning_rate(double rate) { update_.set_learning_rate(rate, "Adam"); }
     const AdamOptions& options() const noexcept { return update_.options(); }
+    /// Steps taken since prepare() sized the state.
+    std::size_t steps() const noexcept { return update_.steps(); }
+    /// The moments, step count and learning rate (see StatefulOptimizer).
+    void save_state(OptimizerState<Scalar>& into) const { update_.save_state(into, "Adam"); }
+    /// throws: argument_error for the state of other settings or another parameter count; nothing changes then.
+    void restore_state(const OptimizerState<Scalar>& state) { update_.restore_state(state, "Adam"); }
 
 private:
     detail::AdamUpdate<Scalar, false> update_;
@@ -129,6 +154,12 @@ public:
     double learning_rate() const noexcept { return update_.learning_rate(); }
     void set_learning_rate(double rate) { update_.set_learning_rate(rate, "AdamW"); }
     const AdamOptions& options() const noexcept { return update_.options(); }
+    /// Steps taken since prepare() sized the state.
+    std::size_t steps() const noexcept { return update_.steps(); }
+    /// The moments, step count and learning rate (see StatefulOptimizer).
+    void save_state(OptimizerState<Scalar>& into) const { update_.save_state(into, "AdamW"); }
+    /// throws: argument_error for the state of other settings or another parameter count; nothing changes then.
+    void restore_state(const OptimizerState<Scalar>& state) { update_.restore_state(state, "AdamW"); }
 
 private:
     detail::AdamUpdate<Scalar, true> update_;

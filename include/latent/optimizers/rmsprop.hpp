@@ -4,6 +4,7 @@
 #include "latent/core/matrix.hpp"
 #include "latent/optimizers/optimizer.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <span>
 #include <string>
@@ -41,6 +42,7 @@ public:
         square_average_ = detail::AlignedBuffer<Scalar>(parameter_count);
         gradient_average_ = detail::AlignedBuffer<Scalar>(options_.centered ? parameter_count : 0);
         velocity_ = detail::AlignedBuffer<Scalar>(options_.momentum > 0 ? parameter_count : 0);
+        steps_ = 0;
     }
 
     /// requires: prepare(parameters.size()) was called; gradients.size() == parameters.size().
@@ -54,6 +56,7 @@ public:
         const Scalar alpha = Scalar(options_.alpha), one_minus_alpha = Scalar(1 - options_.alpha);
         const Scalar epsilon = Scalar(options_.epsilon), lr = Scalar(options_.learning_rate);
 
+        ++steps_;
         square_average = square_average * alpha + (one_minus_alpha * g) * g;
         if (options_.centered) {
             Eigen::Map<Array> gradient_average(gradient_average_.data(), n);
@@ -70,8 +73,35 @@ public:
         options_.learning_rate = rate;
     }
     const RMSPropOptions& options() const noexcept { return options_; }
+    /// Steps taken since prepare() sized the state.
+    std::size_t steps() const noexcept { return steps_; }
+
+    /// The averages, velocity, step count and learning rate (see StatefulOptimizer).
+    void save_state(OptimizerState<Scalar>& into) const {
+        into.settings = settings();
+        into.learning_rate = options_.learning_rate;
+        into.steps = steps_;
+        detail::save_buffers<Scalar>(into, {square_average_.span(), gradient_average_.span(), velocity_.span()});
+    }
+    /// throws: argument_error for the state of other settings or another parameter count; nothing changes then.
+    void restore_state(const OptimizerState<Scalar>& state) {
+        detail::check_restorable("RMSProp", settings(), state,
+                                 {square_average_.size(), gradient_average_.size(), velocity_.size()});
+        set_learning_rate(state.learning_rate);
+        std::ranges::copy(state.buffers[0], square_average_.begin());
+        std::ranges::copy(state.buffers[1], gradient_average_.begin());
+        std::ranges::copy(state.buffers[2], velocity_.begin());
+        steps_ = std::size_t(state.steps);
+    }
 
 private:
+    std::string settings() const {
+        return detail::optimizer_settings("RMSProp", {{"alpha", options_.alpha}, {"epsilon", options_.epsilon},
+                                                      {"weight_decay", options_.weight_decay},
+                                                      {"momentum", options_.momentum},
+                                                      {"centered", options_.centered ? 1.0 : 0.0}});
+    }
+
     template <class P, class G, class Average>
     void update(P& p, const G& g, const Average& average, Scalar lr) {
         if (options_.momentum > 0) {
@@ -88,6 +118,7 @@ private:
     detail::AlignedBuffer<Scalar> square_average_;
     detail::AlignedBuffer<Scalar> gradient_average_;
     detail::AlignedBuffer<Scalar> velocity_;
+    std::size_t steps_ = 0;
 };
 
 }  // namespace latent

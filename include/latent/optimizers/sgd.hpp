@@ -4,6 +4,7 @@
 #include "latent/core/matrix.hpp"
 #include "latent/optimizers/optimizer.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <span>
 #include <string>
@@ -41,7 +42,7 @@ public:
         if (prepared_ == parameter_count) return;  // keep the momentum of an earlier fit()
         velocity_ = detail::AlignedBuffer<Scalar>(options_.momentum != 0 ? parameter_count : 0);
         prepared_ = parameter_count;
-        has_velocity_ = false;
+        steps_ = 0;
     }
 
     /// requires: prepare(parameters.size()) was called; gradients.size() == parameters.size().
@@ -55,14 +56,14 @@ public:
         const auto d = g + weight_decay * p;  // weight_decay 0 adds exact zeros
         if (options_.momentum == 0) {
             p -= lr * d;
+            ++steps_;
             return;
         }
         Eigen::Map<Array> velocity(velocity_.data(), n);
         const Scalar momentum = Scalar(options_.momentum);
         // PyTorch starts the buffer at the first gradient, without dampening.
-        if (!has_velocity_) {
+        if (steps_++ == 0) {
             velocity = d;
-            has_velocity_ = true;
         } else {
             velocity = velocity * momentum + Scalar(1 - options_.dampening) * d;
         }
@@ -78,12 +79,35 @@ public:
         options_.learning_rate = rate;
     }
     const SGDOptions& options() const noexcept { return options_; }
+    /// Steps taken since prepare() sized the state.
+    std::size_t steps() const noexcept { return steps_; }
+
+    /// The velocity, step count and learning rate (see StatefulOptimizer).
+    void save_state(OptimizerState<Scalar>& into) const {
+        into.settings = settings();
+        into.learning_rate = options_.learning_rate;
+        into.steps = steps_;
+        detail::save_buffers<Scalar>(into, {velocity_.span()});
+    }
+    /// throws: argument_error for the state of other settings or another parameter count; nothing changes then.
+    void restore_state(const OptimizerState<Scalar>& state) {
+        detail::check_restorable("SGD", settings(), state, {velocity_.size()});
+        set_learning_rate(state.learning_rate);
+        std::ranges::copy(state.buffers[0], velocity_.begin());
+        steps_ = std::size_t(state.steps);
+    }
 
 private:
+    std::string settings() const {
+        return detail::optimizer_settings("SGD", {{"momentum", options_.momentum}, {"dampening", options_.dampening},
+                                                  {"weight_decay", options_.weight_decay},
+                                                  {"nesterov", options_.nesterov ? 1.0 : 0.0}});
+    }
+
     SGDOptions options_;
     detail::AlignedBuffer<Scalar> velocity_;
     std::size_t prepared_ = 0;
-    bool has_velocity_ = false;
+    std::size_t steps_ = 0;  // the velocity holds a gradient once this is above 0
 };
 
 }  // namespace latent

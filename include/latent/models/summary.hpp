@@ -4,6 +4,7 @@
 #include "latent/models/sequential.hpp"
 
 #include <algorithm>
+#include <initializer_list>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -54,15 +55,23 @@ inline std::string format_summary(std::string_view title, const std::vector<Summ
     auto pad = [](std::string text, std::size_t w) { return text + std::string(w > text.size() ? w - text.size() : 0, ' '); };
     auto pad_left = [](std::string text, std::size_t w) { return std::string(w > text.size() ? w - text.size() : 0, ' ') + text; };
 
-    std::string out = std::string(title) + "\n" + std::string(width, '_') + "\n";
-    out += " " + pad("Layer", layer_width) + "  " + pad("Output shape", shape_width) + "  " + pad_left("Param #", count_width) + "\n";
-    out += std::string(width, '=') + "\n";
+    // Appended piece by piece: `" " + std::string` trips g++ 12's false -Wrestrict (GCC bug 105329).
+    std::string out(title);
+    auto line = [&](std::initializer_list<std::string_view> pieces) {
+        for (std::string_view piece : pieces) out += piece;
+        out += '\n';
+    };
+    const std::string rule(width, '_'), double_rule(width, '=');
+    out += '\n';
+    line({rule});
+    line({" ", pad("Layer", layer_width), "  ", pad("Output shape", shape_width), "  ", pad_left("Param #", count_width)});
+    line({double_rule});
     for (const auto& row : rows)
-        out += " " + pad(row.layer, layer_width) + "  " + pad(row.output_shape, shape_width) + "  " +
-               pad_left(with_thousands_separators(row.parameters), count_width) + "\n";
-    out += std::string(width, '=') + "\n";
-    for (const auto& [label, value] : totals) out += label + ": " + value + "\n";
-    out += std::string(width, '_') + "\n";
+        line({" ", pad(row.layer, layer_width), "  ", pad(row.output_shape, shape_width), "  ",
+              pad_left(with_thousands_separators(row.parameters), count_width)});
+    line({double_rule});
+    for (const auto& [label, value] : totals) line({label, ": ", value});
+    line({rule});
     return out;
 }
 

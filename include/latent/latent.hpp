@@ -14,6 +14,7 @@
 #include "latent/layers/gaussian_sample.hpp"
 #include "latent/layers/initializers.hpp"
 #include "latent/layers/layer.hpp"
+#include "latent/layers/tied_dense.hpp"
 
 #include "latent/backends/backend.hpp"
 #include "latent/backends/cpu.hpp"

@@ -5,3 +5,4 @@
 #include "latent/backends/cpu/gaussian_sample.hpp"
 #include "latent/backends/cpu/gemm.hpp"
 #include "latent/backends/cpu/policy.hpp"
+#include "latent/backends/cpu/tied_dense.hpp"

@@ -44,6 +44,15 @@ constexpr bool decoder_output_must_match_encoder_input() {
     return fits;
 }
 
+template <class TiedLayer, class LayerAtTwinIndex>
+constexpr bool tied_layer_must_name_its_twin() {
+    constexpr bool same = std::is_same_v<typename TiedLayer::twin, LayerAtTwinIndex>;
+    static_assert(same,
+                  "latent::Autoencoder: a TiedDense's twin index must point at its twin layer (the compiler names "
+                  "the tied layer and the layer found there as this check's template arguments)");
+    return same;
+}
+
 }  // namespace detail
 
 /// An encoder and a decoder trained together, on backend B, with optional regularizers in its
@@ -159,7 +168,8 @@ public:
 
     /// A copy of the encoder with its trained weights: a feature extractor on its own.
     Model<Encoder, B> encoder() const { return Model<Encoder, B>(parameters().first(Encoder::parameter_count)); }
-    /// A copy of the decoder with its trained weights: a generator from codes.
+    /// A copy of the decoder with its trained weights: a generator from codes. (A tied decoder owns no
+    /// weights of its own: decode() with the autoencoder instead.)
     Model<Decoder, B> decoder() const { return Model<Decoder, B>(parameters().subspan(Encoder::parameter_count)); }
 
     /// A Keras-like table: each layer, its output shape and parameter count, then the totals.
@@ -225,6 +235,18 @@ private:
         else
             return true;
     }
+    template <std::size_t J>
+    static constexpr bool twin_is_where_it_says() {
+        using L = typename network::template layer<J>;
+        if constexpr (requires { L::twin_index; })
+            return detail::tied_layer_must_name_its_twin<L, typename network::template layer<L::twin_index>>();
+        else
+            return true;
+    }
+    static_assert([]<std::size_t... J>(std::index_sequence<J...>) {
+        return (twin_is_where_it_says<J>() && ...);
+    }(std::make_index_sequence<depth>{}));
+
     static_assert((names_a_hidden_layer<Regularizers>() && ...),
                   "latent::Autoencoder: an activity regularizer must name a hidden layer (its index in the "
                   "encoder-then-decoder layer list), not the output layer");

@@ -20,6 +20,10 @@ template <SequentialType Spec, Backend B = backend::cpu>
 class Model {
 public:
     using spec = typename Spec::sequential_type;
+    static_assert([]<std::size_t... I>(std::index_sequence<I...>) {
+        return (!requires { spec::template layer<I>::twin_index; } && ...);
+    }(std::make_index_sequence<spec::depth>{}),
+                  "latent::Model: a layer list with tied weights owns no weights of its own; decode with its autoencoder");
     using backend_type = B;
     using scalar = typename B::scalar;
 

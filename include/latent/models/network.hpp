@@ -76,6 +76,15 @@ private:
 
 namespace detail {
 
+/// The index of the layer whose weights L shares, or -1 for a layer with its own.
+template <class L>
+constexpr std::size_t twin_index_of() {
+    if constexpr (requires { L::twin_index; })
+        return L::twin_index;
+    else
+        return std::size_t(-1);
+}
+
 struct NoHook {
     template <class Layer>
     void operator()(Layer) const noexcept {}
@@ -112,19 +121,31 @@ struct Passes {
     }
 
 private:
+    template <class L>
+    static constexpr bool is_tied = requires { L::twin_index; };
+
+    /// Whether a tied layer after layer I shares its weights: then layer I adds its weight gradient
+    /// to the one the tied layer wrote earlier in the backward pass.
+    template <std::size_t I>
+    static constexpr bool shares_weights = []<std::size_t... J>(std::index_sequence<J...>) {
+        return ((twin_index_of<typename Spec::template layer<J>>() == I) || ...);
+    }(std::make_index_sequence<Spec::depth>{});
+
     template <std::size_t I, std::size_t First>
     static void forward_layer(const S* parameters, ConstMatrixView<S> x, Buffers& ws, std::size_t n,
                               bool keep_logits) {
         using L = typename Spec::template layer<I>;
         const ConstMatrixView<S> in = input_of<I, First>(x, ws, n);
         MatrixView<S> out = ws.output(I, n);
-        if (keep_logits && I + 1 == Spec::depth) {
-            MatrixView<S> logits = ws.logits(n);
-            Kernel<Backend, L>::forward(parameters + Spec::parameter_offsets[I], in, out, &logits, ws.template state<I>(), ws.context());
-        } else {
-            Kernel<Backend, L>::forward(parameters + Spec::parameter_offsets[I], in, out, nullptr, ws.template state<I>(),
+        MatrixView<S> logits = ws.logits(n);
+        MatrixView<S>* keep = keep_logits && I + 1 == Spec::depth ? &logits : nullptr;
+        if constexpr (is_tied<L>)
+            Kernel<Backend, L>::forward(parameters + Spec::parameter_offsets[I],
+                                        parameters + Spec::parameter_offsets[L::twin_index], in, out, keep,
+                                        ws.template state<I>(), ws.context());
+        else
+            Kernel<Backend, L>::forward(parameters + Spec::parameter_offsets[I], in, out, keep, ws.template state<I>(),
                                         ws.context());
-        }
     }
 
     template <std::size_t I, std::size_t First, std::size_t Last>
@@ -134,9 +155,21 @@ private:
         const ConstMatrixView<S> in = input_of<I, First>(x, ws, n);
         MatrixView<S> below = I > First ? ws.delta(I - 1, n) : MatrixView<S>{nullptr, 0, 0};
         MatrixView<S>* input_gradient = I > First ? &below : dx;
-        Kernel<Backend, L>::backward(parameters + Spec::parameter_offsets[I], in, as_const(ws.output(I, n)), ws.delta(I, n),
-                                     top_is_logit_gradient && I + 1 == Last, gradients + Spec::parameter_offsets[I],
-                                     input_gradient, ws.template state<I>());
+        const bool logit = top_is_logit_gradient && I + 1 == Last;
+        if constexpr (is_tied<L>)
+            Kernel<Backend, L>::backward(parameters + Spec::parameter_offsets[L::twin_index], in,
+                                         as_const(ws.output(I, n)), ws.delta(I, n), logit,
+                                         gradients + Spec::parameter_offsets[I],
+                                         gradients + Spec::parameter_offsets[L::twin_index], input_gradient,
+                                         ws.template state<I>());
+        else if constexpr (shares_weights<I>)
+            Kernel<Backend, L>::backward(parameters + Spec::parameter_offsets[I], in, as_const(ws.output(I, n)),
+                                         ws.delta(I, n), logit, gradients + Spec::parameter_offsets[I], input_gradient,
+                                         ws.template state<I>(), /*accumulate=*/true);
+        else
+            Kernel<Backend, L>::backward(parameters + Spec::parameter_offsets[I], in, as_const(ws.output(I, n)),
+                                         ws.delta(I, n), logit, gradients + Spec::parameter_offsets[I], input_gradient,
+                                         ws.template state<I>());
     }
 
     template <std::size_t I, std::size_t First>

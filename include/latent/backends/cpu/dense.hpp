@@ -47,13 +47,15 @@ struct Kernel<backend::basic_cpu<S>, Dense<In, Out, Act, Init>> {
     }
 
     /// requires: dy is Out x n and is overwritten with dL/dz; gradients points at this layer's
-    /// parameter_count gradient slots, which are overwritten; dx, when given, is In x n.
+    /// parameter_count gradient slots, which are overwritten (the weight gradient is added instead when
+    /// `accumulate_weights`: a tied layer wrote its share there); dx, when given, is In x n.
     static void backward(const S* parameters, ConstMatrixView<S> x, ConstMatrixView<S> y, MatrixView<S> dy,
-                         bool dy_is_logit_gradient, S* gradients, MatrixView<S>* dx, State& state) {
+                         bool dy_is_logit_gradient, S* gradients, MatrixView<S>* dx, State& state,
+                         bool accumulate_weights = false) {
         const auto n = x.cols();
         if constexpr (!std::is_same_v<Act, Identity>)
             if (!dy_is_logit_gradient) dy.array() *= Act::derivative(y.array());
-        state.weight_gradient(Out, In, n, dy.data(), Out, x.data(), In, gradients, Out, false);
+        state.weight_gradient(Out, In, n, dy.data(), Out, x.data(), In, gradients, Out, accumulate_weights);
         Eigen::Map<Vector<S>>(gradients + Out * In, Out).noalias() = dy.rowwise().sum();
         if (dx) state.input_gradient(In, n, Out, parameters, Out, dy.data(), Out, dx->data(), In, false);
     }

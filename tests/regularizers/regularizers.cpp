@@ -103,6 +103,9 @@ TEST_CASE("a VAE encodes to the mean, samples from the prior, and names its KL t
     CHECK(samples.minCoeff() >= 0.0f);
     CHECK(samples.maxCoeff() <= 1.0f);
     CHECK(Vae::signature().ends_with(", GaussianKL<1>>"));
+    Vae loaded;
+    deserialize_model(loaded, serialize_model(vae));
+    CHECK(loaded.encode(x) == vae.encode(x));
 }
 
 TEST_CASE("regularizer settings are validated with the value found") {

@@ -3,6 +3,8 @@
 
 #include "latent/data/fashion_mnist.hpp"
 
+#include "support/files.hpp"
+
 #include <doctest/doctest.h>
 #include <zlib.h>
 
@@ -21,26 +23,13 @@
 
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
+using namespace latent::testing;
+
 namespace fs = std::filesystem;
 
 const fs::path debian_dir = "/usr/share/datasets/fashion-mnist";
 
 // A fresh directory under the system's temporary directory, removed with everything in it.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        static std::mt19937_64 rng{std::random_device{}()};
-        path = fs::temp_directory_path() / ("latent-test-fashion-" + std::to_string(rng()));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-};
 
 // Sets (or, given nullopt, unsets) LATENT_DATA_DIR for one scope and restores what was there.
 class DataDirOverride {
@@ -73,26 +62,7 @@ Bytes idx_bytes(const std::vector<std::uint32_t>& dims, const Bytes& data) {
     return out;
 }
 
-Bytes gzip(const Bytes& in) {
-    z_stream zs{};
-    REQUIRE(deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-    Bytes out(deflateBound(&zs, static_cast<uLong>(in.size())));
-    zs.next_in = const_cast<Bytef*>(in.data());
-    zs.avail_in = static_cast<uInt>(in.size());
-    zs.next_out = out.data();
-    zs.avail_out = static_cast<uInt>(out.size());
-    const int rc = deflate(&zs, Z_FINISH);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    REQUIRE(rc == Z_STREAM_END);
-    return out;
-}
 
-void write_file(const fs::path& path, const Bytes& bytes) {
-    std::ofstream file(path, std::ios::binary);
-    file.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    REQUIRE(file.good());
-}
 
 // A small data set in MNIST's layout: pixel k of image i is i + k, label i is i % 10.
 struct Part {
@@ -116,16 +86,6 @@ void write_part(const fs::path& dir, const std::string& prefix, Part part) {
     write_file(dir / (prefix + "-labels-idx1-ubyte" + suffix), part.gzipped ? gzip(labels_file) : labels_file);
 }
 
-template <class Exception, class F>
-std::string message_of(F&& f) {
-    try {
-        f();
-    } catch (const Exception& e) {
-        return e.what();
-    }
-    FAIL("expected an exception");
-    return {};
-}
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
@@ -154,7 +114,7 @@ TEST_CASE("fashion_mnist_class_names") {
 }
 
 TEST_CASE("load_fashion_mnist reads files with and without .gz, from LATENT_DATA_DIR by default") {
-    const TempDir dir;
+    const ScratchDirectory dir;
     write_part(dir.path, "train", {12, 4, true});
     write_part(dir.path, "t10k", {5, 4, false});
 
@@ -174,7 +134,7 @@ TEST_CASE("load_fashion_mnist reads files with and without .gz, from LATENT_DATA
 }
 
 TEST_CASE("load_mnist takes its directory as an argument") {
-    const TempDir dir;
+    const ScratchDirectory dir;
     write_part(dir.path, "train", {20, 2, false});
     write_part(dir.path, "t10k", {10, 2, true});
     const latent::TrainTestSplit split = latent::load_mnist(dir.path);
@@ -185,7 +145,7 @@ TEST_CASE("load_mnist takes its directory as an argument") {
 }
 
 TEST_CASE("a missing directory or file is a file_error that says how to get the data") {
-    const TempDir dir;
+    const ScratchDirectory dir;
     const fs::path nowhere = dir.path / "nowhere";
     std::string m = message_of<latent::file_error>([&] { (void)latent::load_fashion_mnist(nowhere); });
     CHECK(contains(m, "latent::load_fashion_mnist: expected a directory '" + nowhere.string() +
@@ -210,7 +170,7 @@ TEST_CASE("a missing directory or file is a file_error that says how to get the 
 }
 
 TEST_CASE("labels past 9 and test images of another size are refused") {
-    const TempDir dir;
+    const ScratchDirectory dir;
     write_part(dir.path, "train", {11, 3, false});
     write_part(dir.path, "t10k", {4, 2, false});
     std::string m = message_of<latent::shape_error>([&] { (void)latent::load_mnist(dir.path); });

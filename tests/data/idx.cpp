@@ -3,6 +3,8 @@
 
 #include "latent/data/idx.hpp"
 
+#include "support/files.hpp"
+
 #include <doctest/doctest.h>
 #include <zlib.h>
 
@@ -19,6 +21,8 @@
 
 namespace {
 
+using namespace latent::testing;
+
 // Built by appending: g++ 12 gives a false -Wrestrict for "'" + std::string (GCC bug 105329).
 std::string quoted(const std::string& text) {
     std::string result(1, '\'');
@@ -27,26 +31,11 @@ std::string quoted(const std::string& text) {
     return result;
 }
 
-using Bytes = std::vector<std::uint8_t>;
 namespace fs = std::filesystem;
 
 const fs::path fashion_dir = "/usr/share/datasets/fashion-mnist";
 
 // A fresh directory under the system's temporary directory, removed with everything in it.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        static std::mt19937_64 rng{std::random_device{}()};
-        path = fs::temp_directory_path() / ("latent-test-idx-" + std::to_string(rng()));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-};
 
 Bytes idx_bytes(std::uint8_t type, const std::vector<std::uint32_t>& dims, const Bytes& data) {
     Bytes out{0, 0, type, static_cast<std::uint8_t>(dims.size())};
@@ -62,37 +51,8 @@ Bytes counting(std::size_t n) {
     return data;
 }
 
-Bytes gzip(const Bytes& in) {
-    z_stream zs{};
-    REQUIRE(deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-    Bytes out(deflateBound(&zs, static_cast<uLong>(in.size())));
-    zs.next_in = const_cast<Bytef*>(in.data());
-    zs.avail_in = static_cast<uInt>(in.size());
-    zs.next_out = out.data();
-    zs.avail_out = static_cast<uInt>(out.size());
-    const int rc = deflate(&zs, Z_FINISH);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    REQUIRE(rc == Z_STREAM_END);
-    return out;
-}
 
-void write_file(const fs::path& path, const Bytes& bytes) {
-    std::ofstream file(path, std::ios::binary);
-    file.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    REQUIRE(file.good());
-}
 
-template <class Exception, class F>
-std::string message_of(F&& f) {
-    try {
-        f();
-    } catch (const Exception& e) {
-        return e.what();
-    }
-    FAIL("expected an exception");
-    return {};
-}
 
 }  // namespace
 
@@ -218,7 +178,7 @@ TEST_CASE("parse_idx on every truncation and on random corruptions throws only f
 }
 
 TEST_CASE("read_idx round-trips raw and gzipped files bit for bit") {
-    const TempDir dir;
+    const ScratchDirectory dir;
     const Bytes file = idx_bytes(0x08, {5, 3, 7}, counting(5 * 3 * 7));
     write_file(dir.path / "raw", file);
     write_file(dir.path / "packed.gz", gzip(file));
@@ -240,7 +200,7 @@ TEST_CASE("read_idx round-trips raw and gzipped files bit for bit") {
 }
 
 TEST_CASE("read_idx: missing or unreadable files are file_errors with the OS's reason") {
-    const TempDir dir;
+    const ScratchDirectory dir;
     const fs::path missing = dir.path / "no-such-file.gz";
     std::string m = message_of<latent::file_error>([&] { (void)latent::read_idx(missing); });
     CHECK(m.find("cannot open '" + missing.string() + "': No such file or directory") != std::string::npos);
@@ -250,7 +210,7 @@ TEST_CASE("read_idx: missing or unreadable files are file_errors with the OS's r
 }
 
 TEST_CASE("read_idx: format errors name the file, also inside gzip") {
-    const TempDir dir;
+    const ScratchDirectory dir;
     const fs::path path = dir.path / "train-images.gz";
     write_file(path, gzip(idx_bytes(0x08, {60000, 28, 28}, Bytes(1234))));
     const std::string m = message_of<latent::format_error>([&] { (void)latent::read_idx(path); });
@@ -262,7 +222,7 @@ TEST_CASE("read_idx: format errors name the file, also inside gzip") {
 }
 
 TEST_CASE("read_idx: corrupt and truncated gzip streams are format_errors") {
-    const TempDir dir;
+    const ScratchDirectory dir;
     const Bytes packed = gzip(idx_bytes(0x08, {4, 4}, counting(16)));
 
     Bytes bad_crc = packed;
@@ -319,7 +279,7 @@ TEST_CASE("decode_idx reads in-memory bytes, raw or gzipped, as read_idx reads a
 }
 
 TEST_CASE("load_idx_images and load_idx_labels check the number of dimensions") {
-    const TempDir dir;
+    const ScratchDirectory dir;
     write_file(dir.path / "images", idx_bytes(0x08, {2, 3, 4}, counting(24)));
     write_file(dir.path / "labels", gzip(idx_bytes(0x08, {2}, {7, 1})));
     write_file(dir.path / "flat", idx_bytes(0x08, {10000}, Bytes(10000)));
@@ -346,7 +306,7 @@ TEST_CASE("load_idx_images and load_idx_labels check the number of dimensions") 
 }
 
 TEST_CASE("load_labeled_images pairs images with labels and refuses different counts") {
-    const TempDir dir;
+    const ScratchDirectory dir;
     write_file(dir.path / "images.gz", gzip(idx_bytes(0x08, {3, 2, 2}, counting(12))));
     write_file(dir.path / "labels", idx_bytes(0x08, {3}, {4, 0, 9}));
     write_file(dir.path / "two-labels", idx_bytes(0x08, {2}, {4, 0}));

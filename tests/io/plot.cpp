@@ -1,5 +1,7 @@
 #include "latent/io/plot.hpp"
 
+#include "support/files.hpp"
+
 #include <doctest/doctest.h>
 #include <png.h>
 #include <unistd.h>
@@ -23,20 +25,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct ScratchDirectory {
-    fs::path path;
-    ScratchDirectory() {
-        static std::atomic<int> counter{0};
-        path = fs::temp_directory_path() /
-               ("latent-test-plot-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~ScratchDirectory() {
-        std::error_code ignored;
-        fs::remove_all(path, ignored);
-    }
-};
+using namespace latent::testing;
+
 
 // Sets PATH for one test and puts the old value back even when a check throws.
 struct PathOverride {

@@ -1,5 +1,7 @@
 #include "latent/io/png.hpp"
 
+#include "support/files.hpp"
+
 #include <doctest/doctest.h>
 #include <png.h>
 #include <unistd.h>
@@ -16,21 +18,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh directory per test, removed afterwards.
-struct ScratchDirectory {
-    fs::path path;
-    ScratchDirectory() {
-        static std::atomic<int> counter{0};
-        path = fs::temp_directory_path() /
-               ("latent-test-png-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~ScratchDirectory() {
-        std::error_code ignored;
-        fs::remove_all(path, ignored);
-    }
-};
+using namespace latent::testing;
+
 
 struct DecodedPng {
     std::uint32_t width = 0;

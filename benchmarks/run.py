@@ -16,7 +16,8 @@ It builds nothing. In one run, each configuration in its own process (so threads
      flags CMake uses for the deep_autoencoder target, with -O3 replaced by -O2).
 s/epoch is the median over epochs of the training loop's wall time (evaluation excluded); CPU s/epoch is the
 process CPU time of the same loop, less disturbed by other processes on a shared machine. It prints a table
-and writes --out (Markdown). Libtorch is not measured.
+and writes --out (Markdown). With --libtorch it also builds benchmarks/libtorch/train_speed_libtorch.cpp
+(libtorch-dev) and trains deep3 with libtorch at 1 thread; without it, libtorch is "not measured".
 """
 import argparse
 import gzip
@@ -194,6 +195,22 @@ def measure_compile(build):
                 compiler=version)
 
 
+def build_libtorch(build):
+    """Builds benchmarks/libtorch/train_speed_libtorch.cpp with the build's compiler; returns the executable."""
+    include = "/usr/include/torch/csrc/api/include"
+    if not os.path.isdir(include):
+        sys.exit(f"--libtorch: {include} not found (apt-get install libtorch-dev)")
+    compiler, _ = read_flags(build, "benchmarks", "bench_train_speed")
+    out = os.path.join(os.path.abspath(build), "benchmarks", "train_speed_libtorch")
+    cmd = [compiler, "-std=gnu++20", "-O3", "-DNDEBUG", "-march=native", "-D_GLIBCXX_USE_CXX11_ABI=1",
+           "-I" + os.path.join(ROOT, "include"), "-isystem", "/usr/include/eigen3", "-isystem", include,
+           os.path.join(ROOT, "benchmarks", "libtorch", "train_speed_libtorch.cpp"), "-o", out,
+           "-ltorch", "-ltorch_cpu", "-lc10", "-lz", "-lpng"]
+    print(f"== building {out} (~30 s)", file=sys.stderr, flush=True)
+    subprocess.run(cmd, check=True)
+    return out
+
+
 def verdict(ok):
     return "met" if ok else "**not met**"
 
@@ -206,6 +223,9 @@ def main():
     p.add_argument("--data", default=DATA)
     p.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "RESULTS.md"), help="Markdown report ('' for none)")
     p.add_argument("--skip-compile", action="store_true", help="do not measure the compile of deep_autoencoder")
+    p.add_argument("--libtorch", action="store_true",
+                   help="also build benchmarks/libtorch/train_speed_libtorch.cpp into BUILD/benchmarks with g++ "
+                        "(libtorch-dev; ~30 s and ~1.4 GiB of compiler memory) and train deep3 with it, 1 thread")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--model", help=argparse.SUPPRESS)
     p.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
@@ -220,6 +240,9 @@ def main():
     if not os.path.exists(bench):
         sys.exit(f"{bench} not found: cmake --build {args.build} --target bench_train_speed deep_autoencoder")
 
+    libtorch_bin = None
+    if args.libtorch:
+        libtorch_bin = build_libtorch(args.build)
     started = time.time()
     load_before = loadavg()
     common = ["--epochs", str(args.epochs), "--seed", str(args.seed), "--data", args.data]
@@ -234,6 +257,8 @@ def main():
     # Interleaved, so that a change in the machine's load hits both libraries alike.
     rows += run_json([bench, "train", "deep3", "--infer"] + common, 1, "latent deep3")
     rows += torch_run("deep3", 1, infer=True)
+    if libtorch_bin:
+        rows += run_json([libtorch_bin, "--threads", "1"] + common, 1, "libtorch deep3 1 thread")
     rows += torch_run("deep3", 2)
     rows += run_json([bench, "train", "simple"] + common, 1, "latent simple")
     rows += torch_run("simple", 1)
@@ -250,7 +275,8 @@ def main():
 
     L = []
     L.append("# Training speed: latent against PyTorch on this machine\n")
-    L.append("Written by `/usr/bin/python3 benchmarks/run.py --build build` (see the script's header for what "
+    L.append(f"Written by `/usr/bin/python3 benchmarks/run.py --build build{' --libtorch' if args.libtorch else ''}` "
+             "(see the script's header for what "
              "it measures); every figure below comes from one run, side by side. The machine is shared: "
              "compare the ratios, not the absolute seconds, with other runs.\n")
     compiler, flags = read_flags(args.build, "benchmarks", "bench_train_speed")
@@ -269,7 +295,9 @@ def main():
              "test loss | peak RSS MiB |")
     L.append("|---|---|---|---|---|---|---|---|---|---|")
     for model in ("deep3", "simple"):
-        for key in (("latent", model, 1), ("pytorch", model, 1), ("pytorch", model, 2)):
+        for key in (("latent", model, 1), ("libtorch", model, 1), ("pytorch", model, 1), ("pytorch", model, 2)):
+            if key not in train:
+                continue
             r = train[key]
             note = f" (extrapolated from {r['partial_epoch']})" if r.get("partial_epoch") else ""
             L.append(f"| {model} | {key[0]} | {key[2]} | {r['median_seconds']:.3f}{note} | "
@@ -299,6 +327,11 @@ def main():
     L.append("| comparison | wall | CPU |")
     L.append("|---|---|---|")
     L.append(f"| deep3: PyTorch 1 thread / latent | {r['deep3_t1']:.2f}x | {r['deep3_t1_cpu']:.2f}x |")
+    lt = ("libtorch", "deep3", 1)
+    if lt in train:
+        r["libtorch"] = ratio(lt, d_l)
+        r["libtorch_cpu"] = ratio(lt, d_l, "median_cpu_seconds")
+        L.append(f"| deep3: libtorch 1 thread / latent | {r['libtorch']:.2f}x | {r['libtorch_cpu']:.2f}x |")
     L.append(f"| deep3: PyTorch 2 threads / latent (1 thread) | {r['deep3_t2']:.2f}x | |")
     L.append(f"| simple: PyTorch 1 thread / latent | {r['simple_t1']:.2f}x | {r['simple_t1_cpu']:.2f}x |")
     L.append(f"| simple: PyTorch 2 threads / latent (1 thread) | {r['simple_t2']:.2f}x | |")
@@ -336,7 +369,11 @@ def main():
     # ---- targets
     dl = train[d_l]
     t = []
-    t.append(("deep3 1 thread: s/epoch >= 2.0x faster than libtorch", "not measured (libtorch skipped)", None))
+    if "libtorch" in r:
+        t.append(("deep3 1 thread: s/epoch >= 2.0x faster than libtorch",
+                  f"{r['libtorch']:.2f}x (CPU time {r['libtorch_cpu']:.2f}x)", r["libtorch"] >= 2.0))
+    else:
+        t.append(("deep3 1 thread: s/epoch >= 2.0x faster than libtorch", "not measured (run with --libtorch)", None))
     t.append(("deep3 1 thread: s/epoch >= 2.7x faster than PyTorch", f"{r['deep3_t1']:.2f}x (CPU time {r['deep3_t1_cpu']:.2f}x)",
               r["deep3_t1"] >= 2.7))
     t.append(("deep3 1 thread: s/epoch <= 1.4x the floor", f"{r['floor']:.2f}x ({dl['median_seconds']:.3f} / "
@@ -418,7 +455,11 @@ def main():
              "not a fair 2-thread figure on a machine whose 2 cores are shared: its OpenMP and OpenBLAS workers spin "
              "and wait for each other while other processes hold the cores (load average above). Compare the "
              "1-thread rows.")
-    N.append("- **libtorch**: not measured in this run (libtorch-dev is installed; its reference figure on this "
+    if "libtorch" in r and r["libtorch"] < 2.0:
+        N.append(f"- **deep3 vs libtorch ({r['libtorch']:.2f}x of 2.0x)**: libtorch runs the same OpenBLAS GEMMs as "
+                 "PyTorch without Python's per-op cost; the remedies are those of the deep3 line above.")
+    if "libtorch" not in r:
+        N.append("- **libtorch**: not measured in this run (libtorch-dev is installed; its reference figure on this "
              "machine is 1.12 s/epoch for deep3 at 1 thread, /work/shared/reference/cpp_peers_and_roofline.md, "
              "not comparable with a run under another load).")
     L += N

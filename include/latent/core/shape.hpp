@@ -8,6 +8,7 @@
 
 namespace latent {
 
+/// The compile-time shape of one sample (Shape<784>, Shape<1, 28, 28>); the batch is never part of it.
 template <std::size_t... Extents>
 struct Shape {
     static_assert(sizeof...(Extents) > 0, "latent::Shape needs at least one extent");

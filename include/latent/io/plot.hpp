@@ -259,6 +259,7 @@ struct HistogramSeries {
     std::span<const double> values;
 };
 
+/// How save_histogram() bins and draws its series.
 struct HistogramOptions {
     std::size_t bins = 50;       ///< equal-width bins from the smallest to the largest value of all series
     bool normalize = false;      ///< plot each bin's share of its series, so series of different sizes compare

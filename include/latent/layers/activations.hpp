@@ -22,6 +22,7 @@ concept Activation = requires {
     { A::derivative_from_output(0.0) } -> std::same_as<double>;
 };
 
+/// f(x) = x: no activation.
 struct Identity {
     static std::string name() { return "Identity"; }
     template <class S> static S value(S z) { return z; }
@@ -32,6 +33,7 @@ struct Identity {
     template <class Y> static auto second_derivative(const Y& y) { return Y::Constant(y.rows(), y.cols(), 0); }
 };
 
+/// f(x) = max(x, 0).
 struct ReLU {
     static std::string name() { return "ReLU"; }
     template <class S> static S value(S z) { return z > S(0) ? z : S(0); }
@@ -91,6 +93,7 @@ struct ELU {
     }
 };
 
+/// f(x) = 1 / (1 + exp(-x)): outputs in (0, 1), such as pixel intensities.
 struct Sigmoid {
     static std::string name() { return "Sigmoid"; }
     template <class S> static S value(S z) {
@@ -110,6 +113,7 @@ struct Sigmoid {
     }
 };
 
+/// f(x) = tanh(x): outputs in (-1, 1).
 struct Tanh {
     static std::string name() { return "Tanh"; }
     template <class S> static S value(S z) { return std::tanh(z); }

@@ -16,6 +16,7 @@
 
 namespace latent {
 
+/// A Sequential with its own parameters, for inference: what Autoencoder::encoder() and decoder() return.
 template <SequentialType Spec, Backend B = backend::cpu>
 class Model {
 public:

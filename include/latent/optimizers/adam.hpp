@@ -12,6 +12,7 @@
 
 namespace latent {
 
+/// Adam's and AdamW's hyper-parameters, with torch.optim's defaults.
 struct AdamOptions {
     double learning_rate = 1e-3;
     double beta1 = 0.9;

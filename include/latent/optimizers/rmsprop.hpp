@@ -11,6 +11,7 @@
 
 namespace latent {
 
+/// RMSProp's hyper-parameters, with torch.optim.RMSprop's meaning.
 struct RMSPropOptions {
     double learning_rate = 1e-2;
     double alpha = 0.99;  ///< smoothing of the squared-gradient average
@@ -20,6 +21,7 @@ struct RMSPropOptions {
     bool centered = false;
 };
 
+/// RMSProp (optionally with momentum, optionally centred), as torch.optim.RMSprop.
 template <class Scalar = float>
 class RMSProp {
 public:

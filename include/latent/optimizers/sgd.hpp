@@ -11,6 +11,7 @@
 
 namespace latent {
 
+/// SGD's hyper-parameters, with torch.optim.SGD's meaning.
 struct SGDOptions {
     double learning_rate = 1e-2;
     double momentum = 0;
@@ -19,6 +20,7 @@ struct SGDOptions {
     bool nesterov = false;
 };
 
+/// Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay, as torch.optim.SGD.
 template <class Scalar = float>
 class SGD {
 public:

@@ -29,6 +29,7 @@ concept ActivityRegularizer = requires(const R& r, ConstMatrixView<float> h, Mat
 template <class R>
 concept ParameterRegularizer = requires { typename R::parameter_regularizer_tag; };
 
+/// An extra term of an autoencoder's objective: an ActivityRegularizer or a ParameterRegularizer.
 template <class R>
 concept Regularizer = ActivityRegularizer<R> || ParameterRegularizer<R>;
 

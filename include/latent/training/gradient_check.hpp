@@ -20,6 +20,7 @@
 
 namespace latent {
 
+/// Settings of the finite-difference gradient checks: seed, batch, step and tolerance.
 struct GradientCheckOptions {
     std::uint64_t seed = 0;
     std::size_t batch = 3;

@@ -7,6 +7,7 @@
 
 namespace latent {
 
+/// One epoch of training: losses, learning rate and speed.
 struct EpochRecord {
     std::size_t epoch = 0;                  ///< 1-based
     double train_loss = 0;                  ///< mean over the epoch's samples, as accumulated while training
@@ -16,6 +17,7 @@ struct EpochRecord {
     double samples_per_second = 0;
 };
 
+/// What fit() returns: one record per epoch, like Keras' History.
 struct History {
     std::vector<EpochRecord> epochs;
 

@@ -20,6 +20,7 @@ enum class Verbosity {
     silent,
 };
 
+/// Prints training progress: a live bar on a terminal, one line per epoch otherwise.
 class ProgressReporter {
 public:
     ProgressReporter(Verbosity verbosity, std::ostream& out) : out_{out} {

@@ -1,0 +1,28 @@
+# latent's optional components, written once. Used by the source build (add_subdirectory, FetchContent), the
+# installed latentConfig.cmake (find_package(latent COMPONENTS xtensor cuda)) and the Conan package's build module.
+# Each function fills an INTERFACE target (a normal or an IMPORTED one) that the caller has created.
+include_guard(GLOBAL)
+
+# latent::xtensor: latent/interop/xtensor.hpp, which includes xtensor's headers.
+# requires: a target named xtensor (xtensor's own config, Conan's and vcpkg's all use that name).
+function(latent_define_xtensor_component target latent_target)
+  target_link_libraries(${target} INTERFACE ${latent_target} xtensor)
+endfunction()
+
+# latent::cuda: latent's headers in translation units compiled by nvcc, and the CUDA toolkit's headers.
+# latent's headers are host code, so Eigen is kept off the device in .cu files (EIGEN_NO_CUDA: without it nvcc 13
+# prints dozens of Eigen warnings; it has no effect in .cpp files). nvcc must parse them as C++20: CMake 3.25.2 and
+# later know that dialect (cuda_std_20); 3.25.0 and 3.25.1 do not, so there the flag is passed directly, unless the
+# consuming target sets CUDA_STANDARD. CMake 3.25.1 appends its own -std=c++17 when nvcc's host compiler is clang,
+# which overrides it: use g++ as the host compiler there (nvcc's default), or a newer CMake.
+# requires: find_package(CUDAToolkit) has succeeded (CUDA::toolkit exists).
+function(latent_define_cuda_component target latent_target)
+  target_link_libraries(${target} INTERFACE ${latent_target} CUDA::toolkit)
+  target_compile_definitions(${target} INTERFACE EIGEN_NO_CUDA)
+  if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.25.2)
+    target_compile_features(${target} INTERFACE cuda_std_20)
+  else()
+    target_compile_options(${target} INTERFACE
+      "$<$<AND:$<COMPILE_LANGUAGE:CUDA>,$<NOT:$<BOOL:$<TARGET_PROPERTY:CUDA_STANDARD>>>>:-std=c++20>")
+  endif()
+endfunction()

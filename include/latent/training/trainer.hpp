@@ -37,6 +37,7 @@ struct EarlyStopping {
     bool restore_best_weights = true;
 };
 
+/// How fit() trains: epochs, batch size, shuffling and its seed, validation split, early stopping, schedule, progress.
 struct FitOptions {
     std::size_t epochs = 10;
     std::size_t batch_size = 32;
@@ -50,6 +51,7 @@ struct FitOptions {
     std::ostream* out = &std::cout;             ///< where progress goes
 };
 
+/// How evaluate() goes through a data set: batch size, and the corruption and seed of a denoising loss.
 struct EvaluateOptions {
     std::size_t batch_size = 256;
     Corruption corruption{};  ///< the denoising loss: corrupted inputs against clean targets
@@ -59,6 +61,7 @@ struct EvaluateOptions {
 /// Returned by epoch-end callbacks: go on, or stop after this epoch.
 enum class Control { proceed, stop };
 
+/// What a batch-end callback receives: where training is and the batch's loss.
 struct BatchReport {
     std::size_t epoch = 0;  ///< 1-based
     std::size_t batch = 0;  ///< 0-based within the epoch
@@ -77,6 +80,7 @@ concept Trainable = requires(const M& model, M& mutable_model, const L& loss, ty
     { model.loss_value(loss, x, x, ws) } -> std::same_as<typename M::scalar>;
 };
 
+/// Trains a model with an optimizer on a loss: fit() over epochs of shuffled batches, evaluate() for the mean loss.
 template <class M, Optimizer O, Loss L>
     requires Trainable<M, L> && std::same_as<typename M::scalar, typename O::scalar>
 class Trainer {

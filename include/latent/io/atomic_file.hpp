@@ -24,14 +24,12 @@ public:
     explicit AtomicFile(std::filesystem::path target)
         : target_{std::move(target)},
           temporary_{target_.string() + ".tmp." + std::to_string(::getpid())} {
-        if (target_.empty() || !target_.has_filename()) {
-            std::string found = "an empty path";
-            if (!target_.empty()) {  // appended: g++ 12 gives a false -Wrestrict for "\"" + std::string
-                found = "\"";
-                found += target_.string();
-                found += '"';
-            }
-            throw argument_error("latent: expected the path of a file to write, found " + found);
+        if (target_.empty()) throw argument_error("latent: expected the path of a file to write, found an empty path");
+        if (!target_.has_filename()) {
+            std::string quoted(1, '"');  // appended: g++ 12 gives a false -Wrestrict for "\"" + std::string
+            quoted += target_.string();
+            quoted += '"';
+            throw argument_error("latent: expected the path of a file to write, found " + quoted);
         }
         file_ = std::fopen(temporary_.c_str(), "wb");
         if (!file_) fail("cannot create " + temporary_.string());

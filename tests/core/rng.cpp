@@ -77,6 +77,23 @@ TEST_CASE("below(n) covers 0..n-1 evenly and shuffle permutes") {
     CHECK(shuffled == values);
 }
 
+TEST_CASE("a restored state gives the same numbers, normals' spare value included") {
+    latent::Rng rng{11};
+    (void)rng.normal();  // leaves the spare value of the pair for the next call
+    const latent::Rng::State saved = rng.state();
+    CHECK(saved.has_spare_normal);
+    std::vector<double> expected;
+    for (int i = 0; i < 5; ++i) expected.push_back(rng.normal() + rng.uniform());
+
+    latent::Rng other{99};
+    other.restore(saved);
+    CHECK(other.state() == saved);
+    for (int i = 0; i < 5; ++i) CHECK(other.normal() + other.uniform() == expected[std::size_t(i)]);
+    CHECK_THROWS_WITH_AS(other.restore(latent::Rng::State{}), doctest::Contains("found all-zero words"),
+                         latent::argument_error);
+    CHECK(other.state() == rng.state());
+}
+
 TEST_CASE("below(0) is refused: the range is empty") {
     latent::Rng rng{4};
     CHECK_THROWS_WITH_AS(rng.below(0), doctest::Contains("expected a bound >= 1, found 0"), latent::argument_error);

@@ -5,7 +5,9 @@
 
 #include "latent/core/error.hpp"
 
+#include <array>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <numbers>
 #include <span>
@@ -23,6 +25,23 @@ public:
     void reseed(std::uint64_t seed) noexcept {
         for (auto& word : state_) word = splitmix64(seed);
         has_spare_normal_ = false;
+    }
+
+    /// Everything that decides the numbers to come, to save a generator and restore it exactly (checkpoints).
+    struct State {
+        std::array<std::uint64_t, 4> words{};
+        double spare_normal = 0;  ///< the second value of the last Box-Muller pair, when not yet used
+        bool has_spare_normal = false;
+        bool operator==(const State&) const = default;
+    };
+    State state() const noexcept { return {{state_[0], state_[1], state_[2], state_[3]}, spare_normal_, has_spare_normal_}; }
+    /// throws: argument_error for all-zero words, a state xoshiro256** never reaches (it would give only zeros).
+    void restore(const State& state) {
+        if (state.words == std::array<std::uint64_t, 4>{})
+            throw argument_error("latent::Rng::restore: expected a state of xoshiro256**, found all-zero words");
+        for (std::size_t i = 0; i < 4; ++i) state_[i] = state.words[i];
+        spare_normal_ = state.spare_normal;
+        has_spare_normal_ = state.has_spare_normal;
     }
 
     static constexpr result_type min() noexcept { return 0; }

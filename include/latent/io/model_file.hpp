@@ -65,6 +65,7 @@ class ByteWriter {
 public:
     explicit ByteWriter(std::size_t size) : bytes_(size) {}
     void put(const void* data, std::size_t size) {
+        if (size == 0) return;  // an empty vector's data() may be null, which memcpy must not get even for 0 bytes
         std::memcpy(bytes_.data() + offset_, data, size);
         offset_ += size;
     }
@@ -83,7 +84,10 @@ private:
 /// Bounds-checked little-endian reads from a loaded file; a read past the end is a truncated file.
 class ByteReader {
 public:
-    ByteReader(std::span<const std::uint8_t> bytes, const std::filesystem::path& path) : bytes_{bytes}, path_{path} {}
+    /// `caller` starts the messages (the function a user called).
+    ByteReader(std::span<const std::uint8_t> bytes, const std::filesystem::path& path,
+               const char* caller = "latent::load_model")
+        : bytes_{bytes}, path_{path}, caller_{caller} {}
 
     template <class T>
     T read(const char* field) {
@@ -93,7 +97,7 @@ public:
     }
     std::span<const std::uint8_t> take(std::size_t count, const char* field) {
         if (count > bytes_.size() - offset_)
-            throw format_error("latent::load_model: " + path_.string() + " is truncated: expected " +
+            throw format_error(std::string(caller_) + ": " + path_.string() + " is truncated: expected " +
                                std::to_string(count) + " bytes of " + field + " at offset " + std::to_string(offset_) +
                                ", found " + std::to_string(bytes_.size() - offset_));
         const auto piece = bytes_.subspan(offset_, count);
@@ -105,8 +109,54 @@ public:
 private:
     std::span<const std::uint8_t> bytes_;
     const std::filesystem::path& path_;
+    const char* caller_;
     std::size_t offset_ = 0;
 };
+
+/// What tells one of latent's checksummed files from another: its magic, its format version and its name.
+struct FileFormat {
+    std::string_view magic;
+    std::uint16_t major;
+    std::uint16_t minor;
+    const char* noun;    ///< "model file"
+    const char* caller;  ///< starts the messages: "latent::load_model"
+};
+
+/// Checks the envelope every such file shares: magic, format version (same major, same or older minor) and the
+/// CRC-32 at its end. Returns the bytes before the checksum, starting with the magic.
+/// throws: format_error naming the file, what was expected and what was found.
+inline std::span<const std::uint8_t> checked_body(std::span<const std::uint8_t> bytes, const std::filesystem::path& path,
+                                                  const FileFormat& format) {
+    const std::string where = std::string(format.caller) + ": " + path.string();
+    const std::string noun = format.noun;
+    ByteReader reader(bytes, path, format.caller);
+    const auto magic = reader.take(format.magic.size(), "magic");
+    if (!std::equal(magic.begin(), magic.end(), format.magic.begin()))
+        throw format_error(where + " is not a latent " + noun + ": expected it to start with \"" +
+                           std::string(format.magic) + "\"");
+    const auto major = reader.read<std::uint16_t>("format version");
+    const auto minor = reader.read<std::uint16_t>("format version");
+    if (major != format.major)
+        throw format_error(where + ": expected " + noun + " format " + std::to_string(format.major) + ".x, found " +
+                           std::to_string(major) + "." + std::to_string(minor));
+    // A newer minor version may add fields this reader would misread; older ones are read as they are.
+    if (minor > format.minor)
+        throw format_error(where + ": expected " + noun + " format " + std::to_string(format.major) + "." +
+                           std::to_string(format.minor) + " or older, found " + std::to_string(major) + "." +
+                           std::to_string(minor) + " (written by a newer latent)");
+    if (bytes.size() < 4 + format.magic.size())
+        throw format_error(where + " is truncated: expected a checksum at its end");
+    const auto body = bytes.first(bytes.size() - 4);
+    std::uint32_t stored_crc;
+    std::memcpy(&stored_crc, bytes.data() + body.size(), 4);
+    if (const auto crc = crc32_of(body); crc != stored_crc)
+        throw format_error(where + " is corrupt or truncated: expected checksum " + std::to_string(stored_crc) +
+                           ", found " + std::to_string(crc) + " over its " + std::to_string(body.size()) + " bytes");
+    return body;
+}
+
+inline constexpr FileFormat model_file_format{model_file_magic, model_file_major, model_file_minor, "model file",
+                                              "latent::load_model"};
 
 inline std::vector<std::uint8_t> read_whole_file(const std::filesystem::path& path, const char* caller) {
     std::error_code ec;
@@ -150,30 +200,7 @@ template <SavableModel M>
 void deserialize_model(M& model, std::span<const std::uint8_t> bytes, const std::filesystem::path& path = "<memory>") {
     using S = typename M::scalar;
     const std::string where = "latent::load_model: " + path.string();
-    detail::ByteReader reader(bytes, path);
-
-    const auto magic = reader.take(model_file_magic.size(), "magic");
-    if (!std::equal(magic.begin(), magic.end(), model_file_magic.begin()))
-        throw format_error(where + " is not a latent model file: expected it to start with \"LATENTMF\"");
-    const auto major = reader.read<std::uint16_t>("format version");
-    const auto minor = reader.read<std::uint16_t>("format version");
-    if (major != model_file_major)
-        throw format_error(where + ": expected model file format " + std::to_string(model_file_major) + ".x, found " +
-                           std::to_string(major) + "." + std::to_string(minor));
-    // A newer minor version may add fields this reader would misread; older ones are read as they are.
-    if (minor > model_file_minor)
-        throw format_error(where + ": expected model file format " + std::to_string(model_file_major) + "." +
-                           std::to_string(model_file_minor) + " or older, found " + std::to_string(major) + "." +
-                           std::to_string(minor) + " (written by a newer latent)");
-    if (bytes.size() < 4 + model_file_magic.size())
-        throw format_error(where + " is truncated: expected a checksum at its end");
-    const auto body = bytes.first(bytes.size() - 4);
-    std::uint32_t stored_crc;
-    std::memcpy(&stored_crc, bytes.data() + body.size(), 4);
-    if (const auto crc = detail::crc32_of(body); crc != stored_crc)
-        throw format_error(where + " is corrupt or truncated: expected checksum " + std::to_string(stored_crc) +
-                           ", found " + std::to_string(crc) + " over its " + std::to_string(body.size()) + " bytes");
-
+    const auto body = detail::checked_body(bytes, path, detail::model_file_format);
     detail::ByteReader fields(body, path);
     fields.take(model_file_magic.size() + 4, "header");
     const auto scalar_bytes = fields.read<std::uint32_t>("scalar size");

@@ -85,5 +85,27 @@ int main(int argc, char** argv) {
     write(root / "model_file" / "small_float.latent", serialize_model(Small{1}));
     write(root / "model_file" / "small_double.latent", serialize_model(SmallDouble{2}));
     write(root / "model_file" / "other_architecture.latent", serialize_model(Other{3}));
+
+    // Checkpoints of two tiny runs: SGD with momentum and a validation split; Adam with early stopping's weights.
+    std::vector<float> values(6 * 6);
+    for (std::size_t i = 0; i < values.size(); ++i) values[i] = float(i % 7) / 7.0f;
+    const Dataset<float> data(std::move(values), 2, 3);
+    const fs::path scratch = root / "checkpoint" / "scratch.ckpt";
+    fs::create_directories(scratch.parent_path());
+    {
+        Small model{4};
+        Trainer trainer{model, SGD{{.learning_rate = 0.1, .momentum = 0.5}}, MSE{}};
+        trainer.fit(data, {.epochs = 2, .batch_size = 2, .validation_split = 0.34, .verbosity = Verbosity::silent,
+                           .checkpoint = scratch});
+        write(root / "checkpoint" / "sgd_validation.ckpt", serialize_checkpoint(load_checkpoint<float>(scratch)));
+    }
+    {
+        Small model{5};
+        Trainer trainer{model, Adam{}, MSE{}};
+        trainer.fit(data, {.epochs = 1, .batch_size = 3, .early_stopping = EarlyStopping{},
+                           .verbosity = Verbosity::silent, .checkpoint = scratch});
+        write(root / "checkpoint" / "adam_early_stopping.ckpt", serialize_checkpoint(load_checkpoint<float>(scratch)));
+    }
+    fs::remove(scratch);
     return 0;
 }

@@ -15,6 +15,7 @@ struct EpochRecord {
     double learning_rate = 0;               ///< the rate used during this epoch
     double seconds = 0;                     ///< wall time of the epoch's training steps
     double samples_per_second = 0;
+    std::size_t skipped_batches = 0;        ///< batches left out for a NaN or infinite loss, gradient or update
 };
 
 /// What fit() returns: one record per epoch, like Keras' History.

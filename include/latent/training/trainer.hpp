@@ -8,23 +8,30 @@
 #include "latent/core/rng.hpp"
 #include "latent/data/dataset.hpp"
 #include "latent/losses/loss.hpp"
+#include "latent/io/model_file.hpp"
 #include "latent/optimizers/optimizer.hpp"
+#include "latent/training/checkpoint.hpp"
 #include "latent/training/corruption.hpp"
 #include "latent/training/history.hpp"
 #include "latent/training/progress.hpp"
 #include "latent/training/schedule.hpp"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <iostream>
+#include <limits>
 #include <numeric>
 #include <optional>
 #include <span>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace latent {
@@ -35,6 +42,14 @@ struct EarlyStopping {
     std::size_t patience = 5;
     double min_delta = 0;
     bool restore_best_weights = true;
+};
+
+/// What fit() does when a batch gives a NaN or infinite loss or gradient, or its update makes a weight so.
+/// Found by the bit pattern (is_finite), so that -ffast-math cannot hide it.
+enum class NanPolicy {
+    stop,        ///< throw numerical_error naming the epoch and batch
+    skip_batch,  ///< leave the batch out (weights and optimizer state as before it), count it in the epoch's
+                 ///< record, and throw numerical_error after max_consecutive_skips such batches in a row
 };
 
 /// How fit() trains: epochs, batch size, shuffling and its seed, validation split, early stopping, schedule, progress.
@@ -49,6 +64,11 @@ struct FitOptions {
     Corruption corruption{};                    ///< denoising: applied to inputs only, targets stay clean
     Verbosity verbosity = Verbosity::automatic;
     std::ostream* out = &std::cout;             ///< where progress goes
+    NanPolicy on_nan = NanPolicy::stop;         ///< a NaN or infinite loss, gradient or update: stop or skip
+    std::size_t max_consecutive_skips = 3;      ///< skip_batch: numerical_error after this many in a row
+    std::filesystem::path checkpoint{};         ///< save the run's state here (atomically); empty: never
+    std::size_t checkpoint_every = 1;           ///< epochs between checkpoints; the last epoch is always saved
+    std::filesystem::path resume_from{};        ///< continue the run saved in this checkpoint, bit for bit
 };
 
 /// How evaluate() goes through a data set: batch size, and the corruption and seed of a denoising loss.
@@ -169,6 +189,7 @@ private:
             throw argument_error("latent::Trainer::fit: expected batch_size <= " + std::to_string(train_count) +
                                  " (the training samples), found " + std::to_string(options.batch_size));
         if (!options.out) throw argument_error("latent::Trainer::fit: expected an output stream, found nullptr");
+        check_reliability_options(options);
     }
 
     template <class E>
@@ -176,7 +197,7 @@ private:
                 std::size_t validation_first, std::size_t validation_count, const FitOptions& options) {
         const std::size_t batch_size = options.batch_size;
         const std::size_t batches = (train_count + batch_size - 1) / batch_size;
-        const double base_rate = optimizer_.learning_rate();
+        double base_rate = optimizer_.learning_rate();
 
         // Everything a step needs, allocated once.
         Buffers buffers(batch_size);
@@ -197,36 +218,60 @@ private:
         double best_loss = 0;
         std::size_t epochs_without_improvement = 0;
 
-        for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
+        // What checkpoints save and restore, and the copies skip_batch rolls a bad update back to.
+        std::size_t consecutive_skips = 0;
+        bool early_stopped = false;
+        const RunState state{order, rng, noise, buffers.workspace.context().rng, base_rate, best_loss,
+                             epochs_without_improvement, best_parameters, history, consecutive_skips, early_stopped};
+        const auto settings = run_settings(train, train_count, validation, validation_first, validation_count, options);
+        const std::size_t first_epoch = options.resume_from.empty() ? 1 : resume(options, settings, state) + 1;
+        if (early_stopped) return history;
+        Rollback rollback(options.on_nan == NanPolicy::skip_batch);
+
+        for (std::size_t epoch = first_epoch; epoch <= options.epochs; ++epoch) {
             const double rate = options.schedule ? options.schedule(epoch - 1, base_rate) : optimizer_.learning_rate();
+            if (!(is_finite(rate) && rate >= 0))
+                throw argument_error("latent::Trainer::fit: expected the schedule to give a finite learning rate >= 0, "
+                                     "found " + std::to_string(rate) + " for epoch " + std::to_string(epoch));
             optimizer_.set_learning_rate(rate);
             if (options.shuffle) rng.shuffle(std::span(order));
 
             progress.begin_epoch(epoch, options.epochs, batches);
             const auto started = std::chrono::steady_clock::now();
             double loss_sum = 0;
+            std::size_t trained = 0, skipped = 0;  // samples trained on, batches left out
             for (std::size_t batch = 0; batch < batches; ++batch) {
                 const std::size_t first = batch * batch_size;
                 const std::size_t n = std::min(batch_size, train_count - first);
                 const auto [x, target] = buffers.batch(train, std::span<const std::size_t>(order.data() + first, n),
                                                        options.corruption, noise);
                 const scalar loss = model_.loss_and_gradients(loss_, x, target, buffers.workspace, gradients.span());
-                // Checked before the update, so the weights stay those of the last good batch.
-                if (!is_finite(loss))
-                    throw numerical_error("latent::Trainer::fit: expected a finite loss, found " + std::to_string(loss) +
-                                          " at epoch " + std::to_string(epoch) + ", batch " + std::to_string(batch + 1) +
-                                          " of " + std::to_string(batches) +
-                                          "; the weights are those from before that batch (try a lower learning rate)");
+                // Checked before the update, so the weights and the optimizer's state are still those of before.
+                if (!is_finite(loss) || !all_finite(std::span<const scalar>(gradients.span()))) {
+                    non_finite(options, NonFinite{epoch, batch, batches, double(loss), !is_finite(loss)}, consecutive_skips);
+                    ++skipped;
+                    continue;
+                }
+                rollback.keep(model_, optimizer_);
                 optimizer_.step(model_.parameters(), std::span<const scalar>(gradients.span()));
+                if (!all_finite(std::span<const scalar>(model_.parameters()))) {  // finite gradients, overflowing update
+                    rollback.restore(model_, optimizer_);  // skip_batch keeps copies; stop has none
+                    non_finite(options, NonFinite{epoch, batch, batches, double(loss), false, true}, consecutive_skips);
+                    ++skipped;
+                    continue;
+                }
+                consecutive_skips = 0;
                 loss_sum += double(loss) * double(n);
-                progress.batch_done(batch, first + n, loss_sum / double(first + n));
+                trained += n;
+                progress.batch_done(batch, first + n, loss_sum / double(trained));
                 for (auto& callback : batch_callbacks_) callback({epoch, batch, batches, double(loss)});
             }
             const double seconds =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-            EpochRecord record{epoch, loss_sum / double(train_count), std::nullopt, rate, seconds,
-                               seconds > 0 ? double(train_count) / seconds : 0};
+            EpochRecord record{epoch,
+                               trained ? loss_sum / double(trained) : std::numeric_limits<double>::quiet_NaN(),
+                               std::nullopt, rate, seconds, seconds > 0 ? double(trained) / seconds : 0, skipped};
             if (validation)
                 record.validation_loss = evaluate_range(*validation, validation_first, validation_count, buffers,
                                                         options.corruption, options.seed);
@@ -246,8 +291,12 @@ private:
                                      std::to_string(epochs_without_improvement) + " epochs");
                     if (best_parameters) std::ranges::copy(*best_parameters, model_.parameters().begin());
                     stop = true;
+                    early_stopped = true;
                 }
             }
+            if (!options.checkpoint.empty() &&
+                (epoch % options.checkpoint_every == 0 || stop || epoch == options.epochs))
+                save_run(options.checkpoint, settings, state, epoch);
             if (stop) break;
         }
         return history;
@@ -305,6 +354,236 @@ private:
         }
         buffers.workspace.context().rng = training_stream;
         return sum / double(count);
+    }
+
+    // NaN policy, checkpoints and resuming (NanPolicy; FitOptions::checkpoint, resume_from).
+
+    static constexpr bool checkpointable = SavableModel<M> && StatefulOptimizer<O>;
+    using RunSettings = std::vector<std::pair<std::string, std::string>>;
+
+    void check_reliability_options(const FitOptions& options) const {
+        if (options.on_nan != NanPolicy::stop && options.on_nan != NanPolicy::skip_batch)
+            throw argument_error("latent::Trainer::fit: expected on_nan to be NanPolicy::stop or NanPolicy::skip_batch, "
+                                 "found the value " + std::to_string(int(options.on_nan)));
+        if (options.max_consecutive_skips == 0)
+            throw argument_error("latent::Trainer::fit: expected max_consecutive_skips >= 1, found 0");
+        if (options.on_nan == NanPolicy::skip_batch && !StatefulOptimizer<O>)
+            throw argument_error("latent::Trainer::fit: NanPolicy::skip_batch rolls the optimizer back, which expects "
+                                 "save_state() and restore_state(); found " + O::name() + " without them");
+        if (options.early_stopping &&
+            !(is_finite(options.early_stopping->min_delta) && options.early_stopping->min_delta >= 0))
+            throw argument_error("latent::Trainer::fit: expected early_stopping.min_delta to be finite and >= 0, found " +
+                                 std::to_string(options.early_stopping->min_delta));
+        if (!options.checkpoint.empty()) {
+            if (options.checkpoint_every == 0)
+                throw argument_error("latent::Trainer::fit: expected checkpoint_every >= 1, found 0");
+            // Found now rather than after the first epochs of training.
+            if (!options.checkpoint.has_filename())
+                throw argument_error("latent::Trainer::fit: expected a checkpoint file path, found the directory path " +
+                                     options.checkpoint.string());
+            const auto directory = options.checkpoint.parent_path().empty() ? std::filesystem::path(".")
+                                                                             : options.checkpoint.parent_path();
+            std::error_code error;
+            if (!std::filesystem::is_directory(directory, error))
+                throw file_error("latent::Trainer::fit: expected the directory " + directory.string() +
+                                 " for the checkpoint " + options.checkpoint.string() + ", found none");
+        }
+        if ((!options.checkpoint.empty() || !options.resume_from.empty()) && !checkpointable)
+            throw argument_error("latent::Trainer::fit: checkpoints expect a model with signature() and parameters() "
+                                 "and an optimizer with save_state() and restore_state(); found " + O::name() +
+                                 (StatefulOptimizer<O> ? " and a model without them" : " without them"));
+    }
+
+    /// What a bad batch looked like, for the messages.
+    struct NonFinite {
+        std::size_t epoch, batch, batches;
+        double loss;
+        bool in_loss;         ///< else in the gradients, or in the updated weights when in_update
+        bool in_update = false;
+    };
+
+    // Stop: throws. skip_batch: counts the batch, and throws once max_consecutive_skips are skipped in a row.
+    void non_finite(const FitOptions& options, const NonFinite& bad, std::size_t& consecutive_skips) const {
+        const std::string at = " at epoch " + std::to_string(bad.epoch) + ", batch " + std::to_string(bad.batch + 1) +
+                               " of " + std::to_string(bad.batches);
+        const std::string loss = std::to_string(bad.loss);
+        if (options.on_nan == NanPolicy::stop) {
+            if (bad.in_loss)
+                throw numerical_error("latent::Trainer::fit: expected a finite loss, found " + loss + at +
+                                      "; the weights are those from before that batch (try a lower learning rate)");
+            if (!bad.in_update)
+                throw numerical_error("latent::Trainer::fit: expected finite gradients, found a NaN or infinite one" + at +
+                                      " (the loss was " + loss + "); the weights are those from before that batch "
+                                      "(try a lower learning rate)");
+            throw numerical_error("latent::Trainer::fit: expected finite weights after the update" + at +
+                                  ", found NaN or infinite ones although its loss (" + loss + ") and gradients were "
+                                  "finite; the weights are left as that update made them (NanPolicy::skip_batch rolls "
+                                  "such updates back; try a lower learning rate)");
+        }
+        if (++consecutive_skips >= options.max_consecutive_skips)
+            throw numerical_error("latent::Trainer::fit: expected at most " +
+                                  std::to_string(options.max_consecutive_skips - 1) + " batches in a row with a NaN or "
+                                  "infinite loss, gradient or update, found " + std::to_string(consecutive_skips) +
+                                  ", the last" + at + " (" + (bad.in_loss ? "loss " + loss : bad.in_update ? "update" : "gradient") +
+                                  "); the weights are those from before them (try a lower learning rate)");
+    }
+
+    // skip_batch's copies of the weights and the optimizer's state from before each update, sized once.
+    struct Rollback {
+        explicit Rollback(bool active) : parameters(active ? M::parameter_count : 0) {}
+        void keep(M& model, const O& optimizer) {
+            if (parameters.size() == 0) return;
+            std::ranges::copy(model.parameters(), parameters.begin());
+            if constexpr (StatefulOptimizer<O>) optimizer.save_state(optimizer_state);
+        }
+        void restore(M& model, O& optimizer) {
+            if (parameters.size() == 0) return;
+            std::ranges::copy(parameters, model.parameters().begin());
+            if constexpr (StatefulOptimizer<O>) optimizer.restore_state(optimizer_state);
+        }
+        detail::AlignedBuffer<scalar> parameters;
+        OptimizerState<scalar> optimizer_state;
+    };
+
+    // The loop's state, by reference: what a checkpoint saves and a resumed run restores.
+    struct RunState {
+        std::vector<std::size_t>& order;
+        Rng& shuffling;
+        Rng& noise;
+        Rng& sampling;
+        double& base_rate;
+        double& best_loss;
+        std::size_t& epochs_without_improvement;
+        std::optional<detail::AlignedBuffer<scalar>>& best_parameters;
+        History& history;
+        std::size_t& consecutive_skips;
+        bool& early_stopped;
+    };
+
+    // The settings that decide a run's course; a checkpoint resumes only under the same ones. The data is
+    // named by its count and a CRC-32 of its values, so that a resumed run cannot train on other data.
+    template <class E>
+    RunSettings run_settings(const Dataset<E>& train, std::size_t train_count, const Dataset<E>* validation,
+                             std::size_t validation_first, std::size_t validation_count, const FitOptions& options) const {
+        if (options.checkpoint.empty() && options.resume_from.empty()) return {};
+        const auto data = [](const Dataset<E>& set, std::size_t first, std::size_t count) {
+            const auto values = set.values().subspan(first * set.sample_size(), count * set.sample_size());
+            const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(values.data()),
+                                                      values.size_bytes());
+            return std::to_string(count) + " samples of " + std::to_string(set.sample_size()) + ", crc32 " +
+                   std::to_string(detail::crc32_of(bytes));
+        };
+        const auto exact = [](double value) {
+            std::array<char, 32> text{};
+            return std::string(text.data(), std::to_chars(text.data(), text.data() + text.size(), value).ptr);
+        };
+        const auto& early = options.early_stopping;
+        return {{"loss", L::name()},
+                {"batch_size", std::to_string(options.batch_size)},
+                {"seed", std::to_string(options.seed)},
+                {"shuffle", options.shuffle ? "on" : "off"},
+                {"training data", data(train, 0, train_count)},
+                {"validation data", validation ? data(*validation, validation_first, validation_count) : "none"},
+                {"corruption", options.corruption ? options.corruption.name() : "none"},
+                {"on_nan", options.on_nan == NanPolicy::stop ? "stop" : "skip_batch"},
+                {"max_consecutive_skips", std::to_string(options.max_consecutive_skips)},
+                {"early_stopping", early ? "patience " + std::to_string(early->patience) + ", min_delta " +
+                                               exact(early->min_delta) + ", restore_best_weights " +
+                                               (early->restore_best_weights ? "on" : "off")
+                                         : "none"}};
+    }
+
+    // Writes the run's state after `epoch` to `path`, atomically.
+    void save_run(const std::filesystem::path& path, const RunSettings& settings, const RunState& state,
+                  std::size_t epoch) const {
+        if constexpr (checkpointable) {
+            TrainingCheckpoint<scalar> c;
+            c.model_signature = M::signature();
+            c.parameters.assign(model_.parameters().begin(), model_.parameters().end());
+            optimizer_.save_state(c.optimizer);
+            c.settings = settings;
+            c.epochs_done = epoch;
+            c.base_learning_rate = state.base_rate;
+            c.order.assign(state.order.begin(), state.order.end());
+            c.shuffling = state.shuffling.state();
+            c.noise = state.noise.state();
+            c.sampling = state.sampling.state();
+            c.consecutive_skips = state.consecutive_skips;
+            c.best_loss = state.best_loss;
+            c.epochs_without_improvement = state.epochs_without_improvement;
+            c.early_stopped = state.early_stopped;
+            if (state.best_parameters) c.best_parameters.assign(state.best_parameters->begin(), state.best_parameters->end());
+            c.history = state.history;
+            save_checkpoint(c, path);
+        }
+    }
+
+    // Restores the run saved in options.resume_from after checking that it belongs to this model, optimizer,
+    // data and settings; nothing changes unless every check passes. Returns the epochs it had done.
+    std::size_t resume(const FitOptions& options, const RunSettings& settings, const RunState& state) {
+        if constexpr (!checkpointable) {
+            return 0;  // check_reliability_options refused this already
+        } else {
+            const TrainingCheckpoint<scalar> c = load_checkpoint<scalar>(options.resume_from);
+            const std::string where = "latent::Trainer::fit: the checkpoint " + options.resume_from.string();
+            if (c.model_signature != M::signature())
+                throw architecture_error(where + " holds another architecture: expected " + M::signature() +
+                                         ", found " + c.model_signature);
+            if (c.parameters.size() != M::parameter_count)
+                throw format_error(where + ": expected " + std::to_string(M::parameter_count) + " parameters, found " +
+                                   std::to_string(c.parameters.size()));
+            for (const auto& [name, value] : settings) {
+                const auto saved = std::ranges::find(c.settings, name, &std::pair<std::string, std::string>::first);
+                if (saved == c.settings.end())
+                    throw format_error(where + ": expected the run setting " + name + ", found none");
+                if (saved->second != value)
+                    throw argument_error(where + " was saved by a run with " + name + " " + saved->second + ", found " +
+                                         name + " " + value + " (a resumed run keeps the settings that decide its course)");
+            }
+            if (c.settings.size() != settings.size())
+                throw format_error(where + ": expected " + std::to_string(settings.size()) + " run settings, found " +
+                                   std::to_string(c.settings.size()));
+            if (c.epochs_done > options.epochs)
+                throw argument_error(where + " has " + std::to_string(c.epochs_done) + " epochs done: expected epochs >= " +
+                                     std::to_string(c.epochs_done) + ", found " + std::to_string(options.epochs));
+            std::vector<bool> seen(state.order.size());
+            bool permutation = c.order.size() == state.order.size();
+            for (std::size_t i = 0; permutation && i < c.order.size(); ++i) {
+                permutation = c.order[i] < seen.size() && !seen[c.order[i]];
+                if (permutation) seen[c.order[i]] = true;
+            }
+            if (!permutation)
+                throw format_error(where + ": expected the order of the " + std::to_string(state.order.size()) +
+                                   " training samples, found another list of " + std::to_string(c.order.size()));
+            if (c.best_parameters.size() != (state.best_parameters ? M::parameter_count : 0))
+                throw format_error(where + ": expected " +
+                                   std::to_string(state.best_parameters ? M::parameter_count : 0) +
+                                   " best weights for early stopping, found " + std::to_string(c.best_parameters.size()));
+            if (c.consecutive_skips >= options.max_consecutive_skips || !is_finite(c.base_learning_rate) ||
+                c.base_learning_rate < 0)
+                throw format_error(where + ": expected fewer than " + std::to_string(options.max_consecutive_skips) +
+                                   " skipped batches in a row and a finite base learning rate >= 0, found " +
+                                   std::to_string(c.consecutive_skips) + " and " + std::to_string(c.base_learning_rate));
+            try {
+                optimizer_.restore_state(c.optimizer);  // checks before it changes anything
+            } catch (const argument_error& e) {
+                throw argument_error(where + ": " + e.what());
+            }
+            // Every check passed: nothing below throws.
+            std::ranges::copy(c.parameters, model_.parameters().begin());
+            std::ranges::copy(c.order, state.order.begin());
+            state.shuffling.restore(c.shuffling);
+            state.noise.restore(c.noise);
+            state.sampling.restore(c.sampling);
+            state.base_rate = c.base_learning_rate;
+            state.best_loss = c.best_loss;
+            state.epochs_without_improvement = std::size_t(c.epochs_without_improvement);
+            if (state.best_parameters) std::ranges::copy(c.best_parameters, state.best_parameters->begin());
+            state.history = c.history;
+            state.consecutive_skips = std::size_t(c.consecutive_skips);
+            state.early_stopped = c.early_stopped;
+            return std::size_t(c.epochs_done);
+        }
     }
 
     M& model_;

@@ -4,6 +4,8 @@
 // 1e-6 * max(1, |value|) agree with a correct analytic gradient to about 1e-9 relative error.
 
 #include "latent/backends/cpu.hpp"
+#include "latent/core/error.hpp"
+#include "latent/core/finite.hpp"
 #include "latent/core/matrix.hpp"
 #include "latent/core/rng.hpp"
 #include "latent/layers/layer.hpp"
@@ -16,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace latent {
@@ -64,12 +67,25 @@ inline std::vector<double> numeric_gradient(std::span<double> values, double ste
     return gradient;
 }
 
+/// A batch of 0 would compare two empty gradients and pass whatever the code does; a step of 0 divides by 0.
+inline void check_gradient_options(const char* function, const GradientCheckOptions& options) {
+    if (options.batch == 0)
+        throw argument_error(std::string("latent::") + function + ": expected batch >= 1, found 0");
+    if (!(is_finite(options.step) && options.step > 0))
+        throw argument_error(std::string("latent::") + function + ": expected a step that is finite and > 0, found " +
+                             std::to_string(options.step));
+    if (!(is_finite(options.tolerance) && options.tolerance >= 0))
+        throw argument_error(std::string("latent::") + function + ": expected a tolerance that is finite and >= 0, found " +
+                             std::to_string(options.tolerance));
+}
+
 }  // namespace detail
 
 /// Checks Kernel<basic_cpu<double>, L>::backward against finite differences of forward, for the
 /// parameters and the input, with random parameters, inputs and loss weights R (loss = sum(R .* y)).
 template <Layer L>
 GradientCheckResult check_layer_gradients(const GradientCheckOptions& options = {}) {
+    detail::check_gradient_options("check_layer_gradients", options);
     using B = backend::basic_cpu<double>;
     using K = Kernel<B, L>;
     constexpr std::size_t in = L::input_shape::size, out = L::output_shape::size;
@@ -111,6 +127,7 @@ GradientCheckResult check_layer_gradients(const GradientCheckOptions& options = 
 /// after OutputActivation) against finite differences of its value. Targets are uniform in [0, 1].
 template <Loss Fn, Activation OutputActivation>
 GradientCheckResult check_loss_gradients(const Fn& loss = {}, const GradientCheckOptions& options = {}) {
+    detail::check_gradient_options("check_loss_gradients", options);
     constexpr bool logits = Fn::template uses_logits<OutputActivation>;
     constexpr Eigen::Index rows = 5;
     const auto n = Eigen::Index(options.batch);
@@ -137,6 +154,7 @@ GradientCheckResult check_loss_gradients(const Fn& loss = {}, const GradientChec
 /// finite differences of loss_value, for a double-precision model M on random inputs in [0, 1].
 template <class M, Loss Fn>
 GradientCheckResult check_model_gradients(M& model, const Fn& loss = {}, const GradientCheckOptions& options = {}) {
+    detail::check_gradient_options("check_model_gradients", options);
     static_assert(std::is_same_v<typename M::scalar, double>, "latent::check_model_gradients needs a double-precision model");
     const auto n = Eigen::Index(options.batch);
     Rng rng{options.seed};

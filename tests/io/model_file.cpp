@@ -65,6 +65,21 @@ TEST_CASE("a file of another architecture is refused naming both architectures")
     CHECK(std::ranges::equal(model.parameters(), before));
 }
 
+TEST_CASE("a file of another variant (a sparse autoencoder of the same layers) is refused naming both") {
+    using Sparse = Autoencoder<Sequential<Dense<6, 3, ReLU>>, Sequential<Dense<3, 6, Sigmoid>>, backend::cpu, L1Activity<0>>;
+    static_assert(Sparse::parameter_count == Small::parameter_count);  // only the signature tells them apart
+    const TempDir dir;
+    save_model(Sparse{}, dir.path / "sparse.latent");
+    Small plain{3};
+    const auto before = std::vector<float>(plain.parameters().begin(), plain.parameters().end());
+    const std::string expected = "expected " + Small::signature() + ", found " + Sparse::signature();
+    CHECK_THROWS_WITH_AS(load_model(plain, dir.path / "sparse.latent"), doctest::Contains(expected.c_str()),
+                         architecture_error);
+    CHECK(std::ranges::equal(plain.parameters(), before));
+    save_model(plain, dir.path / "plain.latent");
+    CHECK_THROWS_AS(load_model<Sparse>(dir.path / "plain.latent"), architecture_error);
+}
+
 TEST_CASE("a file of another scalar type is refused naming both") {
     const TempDir dir;
     save_model(SmallDouble{}, dir.path / "double.latent");

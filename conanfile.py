@@ -79,6 +79,8 @@ class LatentConan(ConanFile):
         core = self.cpp_info.components["core"]
         core.set_property("cmake_target_name", "latent::core")
         core.requires = ["eigen::eigen", "zlib::zlib", "libpng::libpng"]
+        if self.settings.os in ("Linux", "FreeBSD"):
+            core.system_libs = ["pthread"]  # ThreadScope
         core.bindirs = []
         core.libdirs = []
         if self.options.xtensor:

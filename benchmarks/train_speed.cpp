@@ -1,9 +1,10 @@
 // Training and inference speed of latent on Fashion-MNIST, and the GEMM floor of this machine for a
 // deep3 step. Prints one JSON object per line (driven by benchmarks/run.py, which compares with PyTorch).
 //
-//   bench_train_speed train deep3|simple [--epochs 3] [--seed 1] [--data DIR] [--infer]
+//   bench_train_speed train deep3|simple [--epochs 3] [--seed 1] [--data DIR] [--infer] [--threads 1]
 //       trains with the examples' settings (batch 64, Adam 1e-3; deep3: MSE, weight decay 1e-5;
-//       simple: BCE), then, with --infer, times deep3 reconstruct() at batch 1024 on the test set.
+//       simple: BCE) on --threads threads, then, with --infer, times deep3 reconstruct() at batch 1024 on
+//       the test set on as many.
 //   bench_train_speed floor [--trials 15]
 //       times every GEMM of one batch-64 deep3 training step with latent's detail::Gemm (Eigen) and,
 //       when built with OpenBLAS (LATENT_BENCH_CBLAS), with cblas_sgemm; plus one Adam update over
@@ -87,6 +88,7 @@ struct Options {
     std::filesystem::path data = latent::default_data_directory();
     bool infer = false;
     int trials = 15;
+    std::size_t threads = 1;
 };
 
 Options parse_options(int argc, char** argv, int first) {
@@ -105,6 +107,8 @@ Options parse_options(int argc, char** argv, int first) {
             options.data = value();
         else if (arg == "--infer")
             options.infer = true;
+        else if (arg == "--threads")
+            options.threads = std::stoul(value());
         else if (arg == "--trials")
             options.trials = std::stoi(value());
         else
@@ -114,8 +118,9 @@ Options parse_options(int argc, char** argv, int first) {
 }
 
 // deep3 reconstruct() at batch 1024 over the test set: samples/s of each repetition, median.
-double inference_rate(const Deep3& model, const latent::Dataset<std::uint8_t>& test) {
+double inference_rate(const Deep3& model, const latent::Dataset<std::uint8_t>& test, std::size_t threads) {
     constexpr std::size_t batch = 1024;
+    const latent::ThreadScope scope{threads};
     std::vector<latent::Matrix<float>> batches;
     for (std::size_t first = 0; first + batch <= test.size(); first += batch) batches.push_back(test.batch(first, batch));
     double checksum = 0;
@@ -146,7 +151,7 @@ int train(const std::string& name, const Options& options, const latent::AdamOpt
     });
     const auto history = trainer.fit(data.train, data.test,
                                      {.epochs = options.epochs, .batch_size = batch_size, .seed = options.seed,
-                                      .verbosity = latent::Verbosity::silent});
+                                      .verbosity = latent::Verbosity::silent, .threads = options.threads});
     std::vector<double> seconds, test_losses;
     for (const auto& record : history.epochs) {
         seconds.push_back(record.seconds);
@@ -155,7 +160,8 @@ int train(const std::string& name, const Options& options, const latent::AdamOpt
     const double med = median(seconds);
     const long rss_after_training = peak_rss_kib();
     std::cout.precision(9);
-    std::cout << "{\"kind\": \"train\", \"library\": \"latent\", \"model\": \"" << name << "\", \"threads\": 1"
+    std::cout << "{\"kind\": \"train\", \"library\": \"latent\", \"model\": \"" << name
+              << "\", \"threads\": " << options.threads
               << ", \"epochs\": " << history.epochs.size() << ", \"epoch_seconds\": " << json_list(seconds)
               << ", \"epoch_cpu_seconds\": " << json_list(cpu_seconds)
               << ", \"median_cpu_seconds\": " << median(cpu_seconds)
@@ -166,8 +172,9 @@ int train(const std::string& name, const Options& options, const latent::AdamOpt
               << ", \"peak_rss_kib\": " << rss_after_training << "}\n";
     if constexpr (std::is_same_v<Model, Deep3>) {
         if (options.infer)
-            std::cout << "{\"kind\": \"infer\", \"library\": \"latent\", \"model\": \"deep3\", \"threads\": 1"
-                      << ", \"batch\": 1024, \"samples_per_second\": " << inference_rate(model, data.test) << "}\n";
+            std::cout << "{\"kind\": \"infer\", \"library\": \"latent\", \"model\": \"deep3\", \"threads\": "
+                      << options.threads << ", \"batch\": 1024, \"samples_per_second\": " << inference_rate(model, data.test, options.threads)
+                      << "}\n";
     }
     return 0;
 }
@@ -291,7 +298,7 @@ int run_floor(const Options& options) {
 }
 
 int usage() {
-    std::cerr << "usage: bench_train_speed train deep3|simple [--epochs 3] [--seed 1] [--data DIR] [--infer]\n"
+    std::cerr << "usage: bench_train_speed train deep3|simple [--epochs 3] [--seed 1] [--data DIR] [--infer] [--threads 1]\n"
                  "       bench_train_speed floor [--trials 15]\n";
     return 2;
 }

@@ -8,6 +8,7 @@
 #include "latent/core/matrix.hpp"
 #include "latent/core/rng.hpp"
 #include "latent/core/shape.hpp"
+#include "latent/core/threads.hpp"
 
 #include "latent/layers/activations.hpp"
 #include "latent/layers/dense.hpp"

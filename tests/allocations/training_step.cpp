@@ -52,7 +52,7 @@ Dataset<std::uint8_t> random_images(std::size_t n) {
 
 /// Counts allocations in the batches after the first of each epoch (the warm-up).
 template <class Optimizer, class LossFunction>
-std::size_t allocations_after_warm_up(Optimizer optimizer, LossFunction loss) {
+std::size_t allocations_after_warm_up(Optimizer optimizer, LossFunction loss, std::size_t threads = 1) {
     const auto data = random_images(640);
     Deep model{1};
     Trainer trainer{model, std::move(optimizer), loss};
@@ -64,7 +64,7 @@ std::size_t allocations_after_warm_up(Optimizer optimizer, LossFunction loss) {
         at_batch_start = operator_new_calls;
     });
     trainer.on_epoch_end([&](const EpochRecord&) { Eigen::internal::set_is_malloc_allowed(true); });
-    trainer.fit(data, {.epochs = 2, .batch_size = 64, .verbosity = Verbosity::silent});
+    trainer.fit(data, {.epochs = 2, .batch_size = 64, .verbosity = Verbosity::silent, .threads = threads});
     Eigen::internal::set_is_malloc_allowed(true);
     return counted;
 }
@@ -77,6 +77,10 @@ TEST_CASE("a training step allocates nothing after warm-up (Adam, MSE)") {
 
 TEST_CASE("a training step allocates nothing after warm-up (SGD with momentum, BCE)") {
     CHECK(allocations_after_warm_up(SGD{{.momentum = 0.9}}, BCE{}) == 0);
+}
+
+TEST_CASE("a training step on two threads allocates nothing after warm-up (Adam, MSE)") {
+    CHECK(allocations_after_warm_up(Adam{}, MSE{}, 2) == 0);
 }
 
 TEST_CASE("the counters work: an allocation in a step is seen") {

@@ -91,3 +91,12 @@ TEST_CASE("the gradient checks refuse a batch of 0, a step that is not positive 
                          doctest::Contains("latent::check_model_gradients: expected batch >= 1, found 0"), argument_error);
     CHECK(check_layer_gradients<Layer>({.batch = 1}).passed());  // the smallest valid batch works
 }
+
+TEST_CASE("fit and evaluate refuse 0 threads") {
+    Tiny model;
+    Trainer trainer{model, Adam{}, MSE{}};
+    CHECK_THROWS_WITH_AS(trainer.fit(samples(16), quiet({.batch_size = 4, .threads = 0})),
+                         doctest::Contains("expected threads >= 1, found 0"), argument_error);
+    CHECK_THROWS_WITH_AS(trainer.evaluate(samples(4), {.threads = 0}), doctest::Contains("expected threads >= 1, found 0"),
+                         argument_error);
+}

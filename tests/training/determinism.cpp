@@ -1,5 +1,5 @@
-// Determinism: the same seed (and thread count: training is single-threaded) gives bitwise identical weights,
-// with every random stream in use (shuffling, denoising noise, a VAE's sampling); and g++ and clang, at any
+// Determinism: the same seed gives bitwise identical weights, with every random stream in use (shuffling,
+// denoising noise, a VAE's sampling) and on any number of threads; and g++ and clang, at any
 // optimisation level and instruction set, agree on a double-precision run's weights to 1e-9 relative:
 // golden values that both compilers' builds check (bitwise equality across compilers is not promised, since
 // they contract a * b + c into fused multiply-adds differently).
@@ -45,7 +45,30 @@ std::vector<double> train_precise() {
     return {model.parameters().begin(), model.parameters().end()};
 }
 
+// Large enough that its products, element-wise passes and Adam update are split over threads.
+using Wide = Autoencoder<Sequential<Dense<256, 64, ReLU>>, Sequential<Dense<64, 256, Sigmoid>>>;
+
+std::vector<float> train_wide(std::size_t threads) {
+    Rng rng{5};
+    std::vector<float> v(512 * 256);
+    for (float& x : v) x = float(rng.uniform());
+    Wide model{3};
+    Trainer trainer{model, Adam{{.learning_rate = 1e-3, .weight_decay = 1e-4}}, BCE{}};
+    trainer.fit(Dataset<float>(std::move(v), 16, 16),
+                {.epochs = 2, .batch_size = 64, .seed = 9, .verbosity = Verbosity::silent, .threads = threads});
+    return {model.parameters().begin(), model.parameters().end()};
+}
+
 }  // namespace
+
+TEST_CASE("any thread count gives bitwise the weights of one thread") {
+    const auto one = train_wide(1);
+    for (std::size_t threads : {2, 3}) {
+        const auto many = train_wide(threads);
+        REQUIRE(many.size() == one.size());
+        CHECK(std::memcmp(one.data(), many.data(), one.size() * sizeof(float)) == 0);
+    }
+}
 
 TEST_CASE("the same seed gives bitwise identical weights with every random stream in use") {
     const auto a = train_vae(4), b = train_vae(4), c = train_vae(5);

@@ -2,6 +2,7 @@
 // Adam and AdamW, written to match torch.optim.Adam / AdamW (PyTorch 1.13) operation for operation.
 
 #include "latent/core/matrix.hpp"
+#include "latent/core/threads.hpp"
 #include "latent/optimizers/optimizer.hpp"
 
 #include <algorithm>
@@ -47,11 +48,6 @@ public:
 
     void step(std::span<Scalar> parameters, std::span<const Scalar> gradients, const char* name) {
         check_step_sizes(name, first_moment_.size(), parameters.size(), gradients.size());
-        using Array = Eigen::Array<Scalar, Eigen::Dynamic, 1>;
-        const auto n = Eigen::Index(parameters.size());
-        Eigen::Map<Array> p(parameters.data(), n), m(first_moment_.data(), n), v(second_moment_.data(), n);
-        const Eigen::Map<const Array> g(gradients.data(), n);
-
         ++steps_;
         const double lr = options_.learning_rate;
         const double bias_correction1 = 1 - std::pow(options_.beta1, double(steps_));
@@ -61,18 +57,30 @@ public:
         const Scalar beta1 = Scalar(options_.beta1), beta2 = Scalar(options_.beta2);
         const Scalar one_minus_beta1 = Scalar(1 - options_.beta1), one_minus_beta2 = Scalar(1 - options_.beta2);
         const Scalar epsilon = Scalar(options_.epsilon), weight_decay = Scalar(options_.weight_decay);
+        const Scalar decay_factor = Scalar(1 - lr * options_.weight_decay);
+        const bool decay = options_.weight_decay != 0;
 
-        if constexpr (Decoupled) {
-            if (options_.weight_decay != 0) p *= Scalar(1 - lr * options_.weight_decay);
-        }
-        if (!Decoupled && options_.weight_decay != 0) {
-            m = m * beta1 + one_minus_beta1 * (g + weight_decay * p);
-            v = v * beta2 + (one_minus_beta2 * (g + weight_decay * p)) * (g + weight_decay * p);
-        } else {
-            m = m * beta1 + one_minus_beta1 * g;
-            v = v * beta2 + (one_minus_beta2 * g) * g;
-        }
-        p += (-step_size * m) / (v.sqrt() / bias_correction2_sqrt + epsilon);
+        // One pass per contiguous part, each part a whole number of vectors from an aligned start, so every
+        // element is computed the same way whatever the thread count.
+        detail::parallel_ranges(parameters.size(), 64, 16384, [&](std::size_t first, std::size_t end) {
+            using Array = Eigen::Array<Scalar, Eigen::Dynamic, 1>;
+            const std::size_t at = first;
+            const auto n = Eigen::Index(end - first);
+            Eigen::Map<Array> p(parameters.data() + at, n), m(first_moment_.data() + at, n),
+                v(second_moment_.data() + at, n);
+            const Eigen::Map<const Array> g(gradients.data() + at, n);
+            if constexpr (Decoupled) {
+                if (decay) p *= decay_factor;
+            }
+            if (!Decoupled && decay) {
+                m = m * beta1 + one_minus_beta1 * (g + weight_decay * p);
+                v = v * beta2 + (one_minus_beta2 * (g + weight_decay * p)) * (g + weight_decay * p);
+            } else {
+                m = m * beta1 + one_minus_beta1 * g;
+                v = v * beta2 + (one_minus_beta2 * g) * g;
+            }
+            p += (-step_size * m) / (v.sqrt() / bias_correction2_sqrt + epsilon);
+        });
     }
 
     double learning_rate() const noexcept { return options_.learning_rate; }

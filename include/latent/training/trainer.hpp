@@ -6,6 +6,7 @@
 #include "latent/core/finite.hpp"
 #include "latent/core/matrix.hpp"
 #include "latent/core/rng.hpp"
+#include "latent/core/threads.hpp"
 #include "latent/data/dataset.hpp"
 #include "latent/losses/loss.hpp"
 #include "latent/io/model_file.hpp"
@@ -69,6 +70,7 @@ struct FitOptions {
     std::filesystem::path checkpoint{};         ///< save the run's state here (atomically); empty: never
     std::size_t checkpoint_every = 1;           ///< epochs between checkpoints; the last epoch is always saved
     std::filesystem::path resume_from{};        ///< continue the run saved in this checkpoint, bit for bit
+    std::size_t threads = 1;                    ///< CPU threads, this one included; any count gives the same weights
 };
 
 /// How evaluate() goes through a data set: batch size, and the corruption and seed of a denoising loss.
@@ -76,6 +78,7 @@ struct EvaluateOptions {
     std::size_t batch_size = 256;
     Corruption corruption{};  ///< the denoising loss: corrupted inputs against clean targets
     std::uint64_t seed = 0;   ///< for the corruption and stochastic layers
+    std::size_t threads = 1;  ///< CPU threads, this one included
 };
 
 /// Returned by epoch-end callbacks: go on, or stop after this epoch.
@@ -137,6 +140,7 @@ public:
         if (held_out >= data.size())
             throw argument_error("latent::Trainer::fit: validation_split " + std::to_string(options.validation_split) +
                                  " leaves no training samples out of " + std::to_string(data.size()));
+        const ThreadScope threads{options.threads};
         return run(data, data.size() - held_out, held_out ? &data : nullptr, data.size() - held_out, held_out, options);
     }
 
@@ -148,6 +152,7 @@ public:
             throw argument_error("latent::Trainer::fit: expected validation_split 0 when a validation set is given, "
                                  "found " + std::to_string(options.validation_split));
         check_data(validation, "validation");
+        const ThreadScope threads{options.threads};
         return run(train, train.size(), &validation, 0, validation.size(), options);
     }
 
@@ -157,6 +162,8 @@ public:
     double evaluate(const Dataset<E>& data, const EvaluateOptions& options = {}) {
         check_data(data, "evaluation");
         if (options.batch_size == 0) throw argument_error("latent::Trainer::evaluate: expected batch_size >= 1, found 0");
+        if (options.threads == 0) throw argument_error("latent::Trainer::evaluate: expected threads >= 1, found 0");
+        const ThreadScope threads{options.threads};
         Buffers buffers(options.batch_size);
         return evaluate_range(data, 0, data.size(), buffers, options.corruption, options.seed);
     }
@@ -189,6 +196,7 @@ private:
             throw argument_error("latent::Trainer::fit: expected batch_size <= " + std::to_string(train_count) +
                                  " (the training samples), found " + std::to_string(options.batch_size));
         if (!options.out) throw argument_error("latent::Trainer::fit: expected an output stream, found nullptr");
+        if (options.threads == 0) throw argument_error("latent::Trainer::fit: expected threads >= 1, found 0");
         check_reliability_options(options);
     }
 

@@ -6,8 +6,10 @@
 #include "latent/backends/cpu/gemm.hpp"
 #include "latent/backends/cpu/policy.hpp"
 #include "latent/core/matrix.hpp"
+#include "latent/core/threads.hpp"
 #include "latent/layers/dense.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <type_traits>
 
@@ -36,14 +38,17 @@ struct Kernel<backend::basic_cpu<S>, Dense<In, Out, Act, Init>> {
         const Eigen::Map<const Vector<S>> b(parameters + Out * In, Out);
         MatrixView<S>& z = logits ? *logits : y;
         state.forward(Out, n, In, parameters, Out, x.data(), In, z.data(), Out, false);
-        if (logits) {
-            logits->colwise() += b;
-            y.array() = Act::apply(logits->array());
-        } else if constexpr (std::is_same_v<Act, Identity>) {
-            y.colwise() += b;
-        } else {
-            y.array() = Act::apply((y.colwise() + b).array());
-        }
+        detail::parallel_ranges(std::size_t(n), 8, columns_per_thread, [&](std::size_t first, std::size_t end) {
+            const auto j = Eigen::Index(first), m = Eigen::Index(end - first);
+            if (logits) {
+                logits->middleCols(j, m).colwise() += b;
+                y.middleCols(j, m).array() = Act::apply(logits->middleCols(j, m).array());
+            } else if constexpr (std::is_same_v<Act, Identity>) {
+                y.middleCols(j, m).colwise() += b;
+            } else {
+                y.middleCols(j, m).array() = Act::apply((y.middleCols(j, m).colwise() + b).array());
+            }
+        });
     }
 
     /// requires: dy is Out x n and is overwritten with dL/dz; gradients points at this layer's
@@ -54,11 +59,26 @@ struct Kernel<backend::basic_cpu<S>, Dense<In, Out, Act, Init>> {
                          bool accumulate_weights = false) {
         const auto n = x.cols();
         if constexpr (!std::is_same_v<Act, Identity>)
-            if (!dy_is_logit_gradient) dy.array() *= Act::derivative(y.array());
+            if (!dy_is_logit_gradient)
+                detail::parallel_ranges(std::size_t(n), 8, columns_per_thread, [&](std::size_t first, std::size_t end) {
+                    const auto j = Eigen::Index(first), m = Eigen::Index(end - first);
+                    dy.middleCols(j, m).array() *= Act::derivative(y.middleCols(j, m).array());
+                });
         state.weight_gradient(Out, In, n, dy.data(), Out, x.data(), In, gradients, Out, accumulate_weights);
-        Eigen::Map<Vector<S>>(gradients + Out * In, Out).noalias() = dy.rowwise().sum();
+        // The bias gradient sums each row over the batch, column after column, in every part alike.
+        detail::parallel_ranges(Out, 16, rows_per_thread, [&](std::size_t first, std::size_t end) {
+            const auto i = Eigen::Index(first), m = Eigen::Index(end - first);
+            Eigen::Map<Vector<S>> db(gradients + Out * In + i, m);
+            db.setZero();
+            for (Eigen::Index j = 0; j < n; ++j) db += dy.col(j).segment(i, m);
+        });
         if (dx) state.input_gradient(In, n, Out, parameters, Out, dy.data(), Out, dx->data(), In, false);
     }
+
+private:
+    // Element-wise passes below this many values per thread run on one thread.
+    static constexpr std::size_t columns_per_thread = std::max<std::size_t>(1, 8192 / Out);
+    static constexpr std::size_t rows_per_thread = 64;
 };
 
 }  // namespace latent

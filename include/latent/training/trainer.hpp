@@ -656,7 +656,7 @@ private:
     M& model_;
     O optimizer_;
     L loss_;
-    C communicator_;
+    [[no_unique_address]] C communicator_;  // SingleProcess takes no space
     std::vector<std::function<Control(const EpochRecord&)>> epoch_callbacks_;
     std::vector<std::function<void(const BatchReport&)>> batch_callbacks_;
 };

@@ -7,6 +7,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -119,10 +120,11 @@ public:
             detail::check(MPI_Allgather(values.data(), count, detail::datatype<T>(), all.data(), count,
                                         detail::datatype<T>(), comm_),
                           "MPI_Allgather");
-            for (std::size_t i = 0; i < values.size(); ++i) {
-                T total = all[i];
-                for (std::size_t r = 1; r < size_; ++r) total += all[r * values.size() + i];
-                values[i] = total;
+            // ((v0 + v1) + v2) + ... for every value, rank by rank over contiguous blocks.
+            std::copy(all.begin(), all.begin() + std::ptrdiff_t(values.size()), values.begin());
+            for (std::size_t r = 1; r < size_; ++r) {
+                const T* block = all.data() + r * values.size();
+                for (std::size_t i = 0; i < values.size(); ++i) values[i] += block[i];
             }
         }
         seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -101,8 +101,9 @@ TEST_CASE("mpi: two processes train the weights one process does, up to the orde
     CHECK(same_on_every_rank(together));
 
     SUBCASE("with a fixed reduction order, bit for bit from run to run and on every rank") {
-        const std::vector<double> first = train(mpi::Communicator(MPI_COMM_WORLD, mpi::Reduction::fixed_order), options(4));
-        const std::vector<double> second = train(mpi::Communicator(MPI_COMM_WORLD, mpi::Reduction::fixed_order), options(4));
+        const mpi::Communicator fixed(MPI_COMM_WORLD, mpi::Reduction::fixed_order);
+        const std::vector<double> first = train(fixed, options(4));
+        const std::vector<double> second = train(fixed, options(4));
         CHECK(bitwise_equal(first, second));
         CHECK(same_on_every_rank(first));
         CHECK(max_difference(alone, first) < 1e-12);
@@ -117,7 +118,8 @@ TEST_CASE("mpi: two processes train the weights one process does, up to the orde
         Tiny model{3}, other{3};
         const FitOptions o = options(3, {.validation_split = 0.25});
         const History one = Trainer{model, Adam<double>{{.learning_rate = 0.05}}, MSE{}}.fit(data(), o);
-        const History two = Trainer{other, Adam<double>{{.learning_rate = 0.05}}, MSE{}, mpi::Communicator{}}.fit(data(), o);
+        const History two =
+            Trainer{other, Adam<double>{{.learning_rate = 0.05}}, MSE{}, mpi::Communicator{}}.fit(data(), o);
         REQUIRE(two.epochs.size() == 3);
         for (std::size_t e = 0; e < 3; ++e) {
             CHECK(two.epochs[e].train_loss == doctest::Approx(one.epochs[e].train_loss).epsilon(1e-12));
@@ -133,7 +135,7 @@ TEST_CASE("mpi: a batch smaller than the process count leaves a process without 
     CHECK(max_difference(alone, train(mpi::Communicator{}, options(3), nine)) < 1e-12);
 }
 
-TEST_CASE("mpi: rank 0 alone prints progress and writes checkpoints; a resumed run ends where an uninterrupted one does") {
+TEST_CASE("mpi: rank 0 alone prints and writes checkpoints; a resumed run ends where an uninterrupted one does") {
     mpi::Communicator world;
     const fs::path mine = "mpi_checkpoint_rank" + std::to_string(world.rank()) + ".ckpt";
     const fs::path rank0 = "mpi_checkpoint_rank0.ckpt";
@@ -185,7 +187,9 @@ TEST_CASE("mpi: a callback that stops one process stops them all after the same 
     mpi::Communicator world;
     Tiny model{3};
     Trainer trainer{model, Adam<double>{}, MSE{}, mpi::Communicator{}};
-    trainer.on_epoch_end([&](const EpochRecord& r) { return world.rank() == 1 && r.epoch == 2 ? Control::stop : Control::proceed; });
+    trainer.on_epoch_end([&](const EpochRecord& r) {
+        return world.rank() == 1 && r.epoch == 2 ? Control::stop : Control::proceed;
+    });
     CHECK(trainer.fit(data(), options(5)).epochs.size() == 2);
 }
 

@@ -67,7 +67,7 @@ struct FitOptions {
     std::ostream* out = &std::cout;             ///< where progress goes
     NanPolicy on_nan = NanPolicy::stop;         ///< a NaN or infinite loss, gradient or update: stop or skip
     std::size_t max_consecutive_skips = 3;      ///< skip_batch: numerical_error after this many in a row
-    std::filesystem::path checkpoint{};         ///< save the run's state here (atomically); empty: never
+    std::filesystem::path checkpoint{};         ///< save the run's state here (atomically; rank 0 alone); empty: never
     std::size_t checkpoint_every = 1;           ///< epochs between checkpoints; the last epoch is always saved
     std::filesystem::path resume_from{};        ///< continue the run saved in this checkpoint, bit for bit
 };
@@ -365,7 +365,8 @@ private:
             const auto share = [&](ConstMatrixView<scalar> m) {
                 return ConstMatrixView<scalar>(m.data() + first * M::input_size, m.rows(), Eigen::Index(count));
             };
-            buffers.workspace.context().rng.reseed(seed ^ sampling_stream ^ ((step * ranks + rank) * 0x9e3779b97f4a7c15));
+            const std::uint64_t stream = (step * ranks + rank) * 0x9e3779b97f4a7c15;  // reseed() mixes it further
+            buffers.workspace.context().rng.reseed(seed ^ sampling_stream ^ stream);
             fused.back() = model_.loss_and_gradients(loss_, share(x), share(target), buffers.workspace,
                                                      fused.first(M::parameter_count));
             const scalar weight = scalar(count) / scalar(n);

@@ -27,6 +27,8 @@ namespace fs = std::filesystem;
 namespace {
 
 using Tiny = Autoencoder<Sequential<Dense<6, 3, Tanh>>, Sequential<Dense<3, 6, Sigmoid>>, backend::basic_cpu<double>>;
+using Vae = VariationalAutoencoder<Sequential<Dense<6, 4, ReLU>, Dense<4, 4>, GaussianSample<2>>,
+                                   Sequential<Dense<2, 6, Sigmoid>>, backend::basic_cpu<double>>;
 
 // 37 samples: batches of 8 end with one of 5, so the ranks' shares differ (4 and 4, then 2 and 3).
 Dataset<double> data(std::size_t n = 37) {
@@ -161,6 +163,28 @@ TEST_CASE("mpi: rank 0 alone prints and writes checkpoints; a resumed run ends w
         train(mpi::Communicator(MPI_COMM_WORLD, mpi::Reduction::fixed_order), options(4, {.resume_from = rank0}));
     CHECK_FALSE(bitwise_equal(first_half, uninterrupted));
     CHECK(bitwise_equal(resumed, uninterrupted));
+    world.any(false);
+    fs::remove(mine);
+}
+
+TEST_CASE("mpi: a VAE samples per process, from streams that a resumed run draws exactly as an uninterrupted one") {
+    mpi::Communicator world;
+    const fs::path mine = "mpi_vae_rank" + std::to_string(world.rank()) + ".ckpt";
+    const fs::path rank0 = "mpi_vae_rank0.ckpt";
+    auto run = [](auto communicator, std::size_t epochs, FitOptions extra) {
+        Vae vae{1};
+        Trainer trainer{vae, Adam<double>{{.learning_rate = 2e-2}}, BCE{.reduction = Reduction::sum_per_sample},
+                        communicator};
+        trainer.fit(data(), options(epochs, extra));
+        return std::vector<double>(vae.parameters().begin(), vae.parameters().end());
+    };
+    const std::vector<double> uninterrupted = run(mpi::Communicator{}, 4, {});
+    run(mpi::Communicator{}, 2, {.checkpoint = mine});
+    world.any(false);  // rank 0's checkpoint is complete before rank 1 reads it
+    CHECK(bitwise_equal(run(mpi::Communicator{}, 4, {.resume_from = rank0}), uninterrupted));
+    CHECK(same_on_every_rank(uninterrupted));
+    // Each process draws for its own share: one process alone draws otherwise, so its weights differ.
+    CHECK(max_difference(run(single_process, 4, {}), uninterrupted) > 1e-6);
     world.any(false);
     fs::remove(mine);
 }

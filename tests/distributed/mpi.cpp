@@ -93,6 +93,14 @@ TEST_CASE("mpi: the communicator sums, broadcasts and agrees across the processe
     }
 }
 
+TEST_CASE("mpi: where MPI returns errors, a failed call throws communication_error naming it") {
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);  // errors on MPI_COMM_NULL go to MPI_COMM_WORLD's
+    CHECK_THROWS_WITH_AS(mpi::Communicator(MPI_COMM_NULL),
+                         doctest::Contains("latent::mpi: expected MPI_Comm_rank to succeed, found the error: "),
+                         mpi::communication_error);
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
+}
+
 TEST_CASE("mpi: two processes train the weights one process does, up to the order of the sums") {
     const std::vector<double> alone = train(single_process, options(4));
     const std::vector<double> initial = [] { Tiny model{3}; return weights(model); }();

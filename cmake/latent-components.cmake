@@ -1,5 +1,5 @@
 # latent's optional components, written once. Used by the source build (add_subdirectory, FetchContent), the
-# installed latentConfig.cmake (find_package(latent COMPONENTS xtensor cuda)) and the Conan package's build module.
+# installed latentConfig.cmake (find_package(latent COMPONENTS xtensor cuda mpi)) and the Conan package's build module.
 # Each function fills an INTERFACE target (a normal or an IMPORTED one) that the caller has created.
 include_guard(GLOBAL)
 
@@ -25,4 +25,12 @@ function(latent_define_cuda_component target latent_target)
     target_compile_options(${target} INTERFACE
       "$<$<AND:$<COMPILE_LANGUAGE:CUDA>,$<NOT:$<BOOL:$<TARGET_PROPERTY:CUDA_STANDARD>>>>:-std=c++20>")
   endif()
+endfunction()
+
+# latent::mpi: latent/mpi.hpp (data-parallel training over MPI) and the MPI library. latent uses MPI's C interface
+# only, so the deprecated C++ bindings stay out (they warn under -Wextra).
+# requires: find_package(MPI COMPONENTS CXX) has succeeded (MPI::MPI_CXX exists).
+function(latent_define_mpi_component target latent_target)
+  target_link_libraries(${target} INTERFACE ${latent_target} MPI::MPI_CXX)
+  target_compile_definitions(${target} INTERFACE OMPI_SKIP_MPICXX MPICH_SKIP_MPICXX)
 endfunction()

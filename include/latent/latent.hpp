@@ -41,6 +41,7 @@
 #include "latent/regularizers/l1_activity.hpp"
 #include "latent/regularizers/regularizer.hpp"
 
+#include "latent/training/communicator.hpp"
 #include "latent/training/corruption.hpp"
 #include "latent/training/gradient_check.hpp"
 #include "latent/training/history.hpp"

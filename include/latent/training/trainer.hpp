@@ -12,6 +12,7 @@
 #include "latent/io/model_file.hpp"
 #include "latent/optimizers/optimizer.hpp"
 #include "latent/training/checkpoint.hpp"
+#include "latent/training/communicator.hpp"
 #include "latent/training/corruption.hpp"
 #include "latent/training/history.hpp"
 #include "latent/training/progress.hpp"
@@ -67,7 +68,7 @@ struct FitOptions {
     std::ostream* out = &std::cout;             ///< where progress goes
     NanPolicy on_nan = NanPolicy::stop;         ///< a NaN or infinite loss, gradient or update: stop or skip
     std::size_t max_consecutive_skips = 3;      ///< skip_batch: numerical_error after this many in a row
-    std::filesystem::path checkpoint{};         ///< save the run's state here (atomically); empty: never
+    std::filesystem::path checkpoint{};         ///< save the run's state here (atomically; rank 0 alone); empty: never
     std::size_t checkpoint_every = 1;           ///< epochs between checkpoints; the last epoch is always saved
     std::filesystem::path resume_from{};        ///< continue the run saved in this checkpoint, bit for bit
     std::size_t threads = 1;                    ///< CPU threads, this one included; any count gives the same weights
@@ -104,14 +105,19 @@ concept Trainable = requires(const M& model, M& mutable_model, const L& loss, ty
 };
 
 /// Trains a model with an optimizer on a loss: fit() over epochs of shuffled batches, evaluate() for the mean loss.
-template <class M, Optimizer O, Loss L>
-    requires Trainable<M, L> && std::same_as<typename M::scalar, typename O::scalar>
+/// With a communicator of several processes (latent::mpi::Communicator), each process takes its share of every
+/// batch and the gradients are summed over them: data-parallel training of one model.
+template <class M, Optimizer O, Loss L, class C = SingleProcess>
+    requires Trainable<M, L> && std::same_as<typename M::scalar, typename O::scalar> &&
+             Communicator<C, typename M::scalar>
 class Trainer {
 public:
     using scalar = typename M::scalar;
 
-    /// Trains `model` in place; the model must outlive the trainer.
-    Trainer(M& model, O optimizer, L loss = {}) : model_{model}, optimizer_{std::move(optimizer)}, loss_{loss} {}
+    /// Trains `model` in place; the model must outlive the trainer. Every process of `communicator` must call
+    /// fit() with the same data and options; only rank 0 prints progress and writes checkpoints.
+    Trainer(M& model, O optimizer, L loss = {}, C communicator = {})
+        : model_{model}, optimizer_{std::move(optimizer)}, loss_{loss}, communicator_{std::move(communicator)} {}
 
     /// Called after every epoch with its record. A callback that returns Control::stop ends training
     /// after that epoch; one that returns nothing never does.
@@ -171,6 +177,7 @@ public:
     O& optimizer() noexcept { return optimizer_; }
     const L& loss() const noexcept { return loss_; }
     M& model() noexcept { return model_; }
+    C& communicator() noexcept { return communicator_; }
 
 private:
     template <class E>
@@ -207,9 +214,11 @@ private:
         const std::size_t batches = (train_count + batch_size - 1) / batch_size;
         double base_rate = optimizer_.learning_rate();
 
-        // Everything a step needs, allocated once.
+        // Everything a step needs, allocated once. With several processes the batch's loss travels with the
+        // gradients, one block summed in one message per step.
         Buffers buffers(batch_size);
-        detail::AlignedBuffer<scalar> gradients(M::parameter_count);
+        detail::AlignedBuffer<scalar> fused(M::parameter_count + (distributed() ? 1 : 0));
+        const std::span<scalar> gradients = fused.span().first(M::parameter_count);
         std::vector<std::size_t> order(train_count);
         std::iota(order.begin(), order.end(), std::size_t{0});
         optimizer_.prepare(M::parameter_count);
@@ -221,7 +230,7 @@ private:
         Rng rng{options.seed};
         Rng noise{options.seed ^ noise_stream};
         buffers.workspace.context().rng.reseed(options.seed ^ sampling_stream);
-        ProgressReporter progress(options.verbosity, *options.out);
+        ProgressReporter progress(communicator_.rank() == 0 ? options.verbosity : Verbosity::silent, *options.out);
         History history;
         double best_loss = 0;
         std::size_t epochs_without_improvement = 0;
@@ -233,6 +242,7 @@ private:
                              epochs_without_improvement, best_parameters, history, consecutive_skips, early_stopped};
         const auto settings = run_settings(train, train_count, validation, validation_first, validation_count, options);
         const std::size_t first_epoch = options.resume_from.empty() ? 1 : resume(options, settings, state) + 1;
+        if (distributed()) start_together(train_count, validation_count, options, first_epoch);
         if (early_stopped) return history;
         Rollback rollback(options.on_nan == NanPolicy::skip_batch);
 
@@ -253,15 +263,18 @@ private:
                 const std::size_t n = std::min(batch_size, train_count - first);
                 const auto [x, target] = buffers.batch(train, std::span<const std::size_t>(order.data() + first, n),
                                                        options.corruption, noise);
-                const scalar loss = model_.loss_and_gradients(loss_, x, target, buffers.workspace, gradients.span());
+                const scalar loss =
+                    distributed() ? shared_loss_and_gradients(x, target, buffers, fused.span(), options.seed,
+                                                              (epoch - 1) * batches + batch)
+                                  : model_.loss_and_gradients(loss_, x, target, buffers.workspace, gradients);
                 // Checked before the update, so the weights and the optimizer's state are still those of before.
-                if (!is_finite(loss) || !all_finite(std::span<const scalar>(gradients.span()))) {
+                if (!is_finite(loss) || !all_finite(std::span<const scalar>(gradients))) {
                     non_finite(options, NonFinite{epoch, batch, batches, double(loss), !is_finite(loss)}, consecutive_skips);
                     ++skipped;
                     continue;
                 }
                 rollback.keep(model_, optimizer_);
-                optimizer_.step(model_.parameters(), std::span<const scalar>(gradients.span()));
+                optimizer_.step(model_.parameters(), std::span<const scalar>(gradients));
                 if (!all_finite(std::span<const scalar>(model_.parameters()))) {  // finite gradients, overflowing update
                     rollback.restore(model_, optimizer_);  // skip_batch keeps copies; stop has none
                     non_finite(options, NonFinite{epoch, batch, batches, double(loss), false, true}, consecutive_skips);
@@ -302,7 +315,8 @@ private:
                     early_stopped = true;
                 }
             }
-            if (!options.checkpoint.empty() &&
+            stop = communicator_.any(stop);  // a callback may stop one process only: all stop together
+            if (!options.checkpoint.empty() && communicator_.rank() == 0 &&
                 (epoch % options.checkpoint_every == 0 || stop || epoch == options.epochs))
                 save_run(options.checkpoint, settings, state, epoch);
             if (stop) break;
@@ -339,6 +353,60 @@ private:
         Matrix<scalar> clean;
         std::vector<std::size_t> indices;
     };
+
+    // Data-parallel training (a communicator of several processes): every process gathers and corrupts the whole
+    // batch from the same streams, as one process would, then trains on its share of the columns.
+
+    bool distributed() const noexcept { return communicator_.size() > 1; }
+
+    // This process's loss and gradients on its share of the batch, weighted by that share, summed over the
+    // processes with the loss in the last element of `fused`. Stochastic layers draw from a stream of the seed,
+    // the step and the rank, so that a resumed run draws as an uninterrupted one.
+    scalar shared_loss_and_gradients(ConstMatrixView<scalar> x, ConstMatrixView<scalar> target, Buffers& buffers,
+                                     std::span<scalar> fused, std::uint64_t seed, std::size_t step) {
+        const auto n = std::size_t(x.cols());
+        const std::size_t ranks = communicator_.size(), rank = communicator_.rank();
+        const std::size_t first = n * rank / ranks, count = n * (rank + 1) / ranks - first;
+        if (count == 0) {  // a last batch with fewer samples than processes
+            std::ranges::fill(fused, scalar(0));
+        } else {
+            const auto share = [&](ConstMatrixView<scalar> m) {
+                return ConstMatrixView<scalar>(m.data() + first * M::input_size, m.rows(), Eigen::Index(count));
+            };
+            const std::uint64_t stream = (step * ranks + rank) * 0x9e3779b97f4a7c15;  // reseed() mixes it further
+            buffers.workspace.context().rng.reseed(seed ^ sampling_stream ^ stream);
+            fused.back() = model_.loss_and_gradients(loss_, share(x), share(target), buffers.workspace,
+                                                     fused.first(M::parameter_count));
+            const scalar weight = scalar(count) / scalar(n);
+            for (scalar& value : fused) value *= weight;
+        }
+        communicator_.sum(fused);
+        return fused.back();
+    }
+
+    // Every process must train the same run from the same weights: a process given other data or options would
+    // hang in the sums or train another model. Rank 0's weights go to all.
+    void start_together(std::size_t train_count, std::size_t validation_count, const FitOptions& options,
+                        std::size_t first_epoch) {
+        std::array<std::uint64_t, 8> mine{M::parameter_count, train_count, validation_count, options.batch_size,
+                                          options.epochs, options.seed, options.shuffle, first_epoch};
+        auto root = mine;
+        communicator_.broadcast(std::span<std::uint64_t>(root));
+        constexpr std::array<const char*, 8> names{"parameters", "training samples", "validation samples",
+                                                   "batch_size", "epochs", "seed", "shuffle", "first epoch"};
+        std::string differ;
+        for (std::size_t i = 0; i < mine.size(); ++i)
+            if (mine[i] != root[i]) {
+                differ += differ.empty() ? "" : ", ";
+                differ.append(names[i]).append(" ").append(std::to_string(mine[i]));
+                differ.append(" (rank 0: ").append(std::to_string(root[i])).append(")");
+            }
+        if (communicator_.any(!differ.empty()))
+            throw argument_error("latent::Trainer::fit: expected every process to train the same run, found " +
+                                 (differ.empty() ? std::string("another process with other settings")
+                                                 : "rank " + std::to_string(communicator_.rank()) + " with " + differ));
+        communicator_.broadcast(model_.parameters());
+    }
 
     static constexpr std::uint64_t noise_stream = 0x6e6f697365;          // "noise"
     static constexpr std::uint64_t sampling_stream = 0x73616d706c65;     // "sample"
@@ -597,6 +665,7 @@ private:
     M& model_;
     O optimizer_;
     L loss_;
+    [[no_unique_address]] C communicator_;  // SingleProcess takes no space
     std::vector<std::function<Control(const EpochRecord&)>> epoch_callbacks_;
     std::vector<std::function<void(const BatchReport&)>> batch_callbacks_;
 };

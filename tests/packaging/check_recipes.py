@@ -57,6 +57,7 @@ class Compiler:
 class Settings:
     def __init__(self, cppstd):
         self.compiler = Compiler(cppstd)
+        self.os = "Linux"
 
 
 class Component:
@@ -64,6 +65,7 @@ class Component:
         self.properties = {}
         self.requires = []
         self.defines = []
+        self.system_libs = []
         self.bindirs = ["bin"]
         self.libdirs = ["lib"]
         self.includedirs = ["include"]
@@ -235,6 +237,8 @@ def check_conan_package_info(recipe, requirement_names, combination):
     components = dict(info.components)
     expected = {"core"} | ({"xtensor"} if recipe.options.xtensor else set()) | ({"cuda"} if recipe.options.cuda else set())
     expect(set(components) == expected, f"{where}: components {sorted(components)}, expected {sorted(expected)}")
+    expect(components["core"].system_libs == ["pthread"],
+           f"{where}: core must link pthread on Linux (latent::ThreadScope), found {components['core'].system_libs}")
     targets = {name: c.get_property("cmake_target_name") for name, c in components.items()}
     for name, target in targets.items():
         expect(target == f"latent::{name}", f"{where}: component {name} has target {target}")

@@ -1,8 +1,10 @@
 #pragma once
-// Conv2D on the CPU as matrix products, sample by sample: im2col lays out each sample's windows as a
-// (out pixels x patch) matrix, so that the output (out pixels x filters, which is the sample's
-// channels-first storage) is one product with the weights (patch x filters). The window buffer and the
-// products' blocks are sized once in the State: a training step never allocates.
+// Conv2D on the CPU as matrix products over groups of samples: im2col lays out each sample's windows as
+// (out pixels x patch) rows, the rows of a group of samples stacked, so that the group's outputs
+// (group x out pixels rows, one column per filter) are one product with the weights (patch x filters),
+// large enough for the GEMM kernel to run near its peak; each sample's block of a column is then its
+// channel's plane in the channels-first output. The buffers and the products' blocks are sized once in
+// the State: a training step never allocates.
 
 #include "latent/backends/backend.hpp"
 #include "latent/backends/cpu/gemm.hpp"
@@ -37,12 +39,13 @@ struct Im2col {
         return limit < 0 ? 0 : std::min(outputs, limit / S + 1);
     }
 
+    /// Writes the sample's windows matrix at `columns`, whose columns are `stride` apart.
     template <class T>
-    static void gather(const T* image, T* columns) {
+    static void gather(const T* image, T* columns, std::ptrdiff_t stride) {
         for (std::ptrdiff_t c = 0; c < std::ptrdiff_t(G::channels); ++c)
             for (std::ptrdiff_t ky = 0; ky < K; ++ky)
                 for (std::ptrdiff_t kx = 0; kx < K; ++kx) {
-                    T* column = columns + ((c * K + ky) * K + kx) * OH * OW;
+                    T* column = columns + ((c * K + ky) * K + kx) * stride;
                     const std::ptrdiff_t x0 = first_inside(kx, left), x1 = std::max(x0, last_inside(kx, left, W, OW));
                     for (std::ptrdiff_t oy = 0; oy < OH; ++oy) {
                         T* row = column + oy * OW;
@@ -64,11 +67,11 @@ struct Im2col {
 
     /// Adds each window value back to the input cell it came from (the adjoint of gather).
     template <class T>
-    static void scatter_add(const T* columns, T* image) {
+    static void scatter_add(const T* columns, std::ptrdiff_t stride, T* image) {
         for (std::ptrdiff_t c = 0; c < std::ptrdiff_t(G::channels); ++c)
             for (std::ptrdiff_t ky = 0; ky < K; ++ky)
                 for (std::ptrdiff_t kx = 0; kx < K; ++kx) {
-                    const T* column = columns + ((c * K + ky) * K + kx) * OH * OW;
+                    const T* column = columns + ((c * K + ky) * K + kx) * stride;
                     const std::ptrdiff_t x0 = first_inside(kx, left), x1 = std::max(x0, last_inside(kx, left, W, OW));
                     for (std::ptrdiff_t oy = 0; oy < OH; ++oy) {
                         const std::ptrdiff_t iy = oy * S + ky - top;
@@ -89,20 +92,31 @@ template <class S, std::size_t F, std::size_t K, class Act, Padding Pad, std::si
 struct Kernel<backend::basic_cpu<S>, Bound<Conv2D<F, K, Act, Pad, Stride, Init>, In>> {
     using L = Bound<Conv2D<F, K, Act, Pad, Stride, Init>, In>;
     static constexpr Eigen::Index pixels = L::out_pixels, patch = L::patch_size, filters = F;
-    static constexpr std::size_t in_size = In::size, out_size = L::output_shape::size;
+    static constexpr Eigen::Index in_size = In::size, out_size = L::output_shape::size;
     using Windows = detail::Im2col<L>;
 
-    /// One sample's window matrix and its gradient, and the blocks of the three products.
+    /// Samples per product: enough rows for an efficient GEMM, few enough that the windows stay in cache.
+    static constexpr Eigen::Index group_for(std::size_t capacity) {
+        constexpr Eigen::Index budget = Eigen::Index(1) << 18;  // values in the windows or the stacked outputs
+        const Eigen::Index fit = budget / (pixels * std::max(patch, filters));
+        return std::clamp<Eigen::Index>(fit, 1, std::max<Eigen::Index>(Eigen::Index(capacity), 1));
+    }
+
+    /// A group's windows (or their gradient) and outputs (or their gradient), and the products' blocks.
     struct State {
-        explicit State(std::size_t)
-            : windows(std::size_t(pixels * patch)),
-              forward(pixels, filters, patch),
-              weight_gradient(patch, filters, pixels),
-              input_gradient(pixels, patch, filters) {}
-        detail::AlignedBuffer<S> windows;                // pixels x patch, column-major
-        detail::Gemm<S, false, false> forward;           // windows W
-        detail::Gemm<S, true, false> weight_gradient;    // windows^T dz
-        detail::Gemm<S, false, true> input_gradient;     // dz W^T
+        explicit State(std::size_t capacity)
+            : group(group_for(capacity)),
+              windows(std::size_t(group * pixels * patch)),
+              stacked(std::size_t(group * pixels * filters)),
+              forward(group * pixels, filters, patch),
+              weight_gradient(patch, filters, group * pixels),
+              input_gradient(group * pixels, patch, filters) {}
+        Eigen::Index group;
+        detail::AlignedBuffer<S> windows;              // group x pixels rows, patch columns
+        detail::AlignedBuffer<S> stacked;              // group x pixels rows, one column per filter
+        detail::Gemm<S, false, false> forward;         // windows W
+        detail::Gemm<S, true, false> weight_gradient;  // windows^T dz
+        detail::Gemm<S, false, true> input_gradient;   // dz W^T
     };
 
     /// requires: x is In::size x n, y is output size x n, n <= the state's capacity; `logits`, when
@@ -112,12 +126,16 @@ struct Kernel<backend::basic_cpu<S>, Bound<Conv2D<F, K, Act, Pad, Stride, Init>,
         const auto n = x.cols();
         const S* bias = parameters + L::bias_offset;
         MatrixView<S>& z = logits ? *logits : y;
-        for (Eigen::Index j = 0; j < n; ++j) {
-            S* out = z.data() + j * Eigen::Index(out_size);
-            Windows::gather(x.data() + j * Eigen::Index(in_size), state.windows.data());
-            state.forward(pixels, filters, patch, state.windows.data(), pixels, parameters, patch, out, pixels, false);
-            for (Eigen::Index f = 0; f < filters; ++f)
-                Eigen::Map<Vector<S>>(out + f * pixels, pixels).array() += bias[f];
+        for (Eigen::Index first = 0; first < n; first += state.group) {
+            const Eigen::Index g = std::min(state.group, n - first), rows = g * pixels;
+            for (Eigen::Index j = 0; j < g; ++j)
+                Windows::gather(x.data() + (first + j) * in_size, state.windows.data() + j * pixels, rows);
+            state.forward(rows, filters, patch, state.windows.data(), rows, parameters, patch, state.stacked.data(),
+                          rows, false);
+            for (Eigen::Index j = 0; j < g; ++j)
+                for (Eigen::Index f = 0; f < filters; ++f)
+                    Eigen::Map<Vector<S>>(z.data() + (first + j) * out_size + f * pixels, pixels).array() =
+                        Eigen::Map<const Vector<S>>(state.stacked.data() + f * rows + j * pixels, pixels).array() + bias[f];
         }
         if (logits)
             y.array() = Act::apply(logits->array());
@@ -132,20 +150,27 @@ struct Kernel<backend::basic_cpu<S>, Bound<Conv2D<F, K, Act, Pad, Stride, Init>,
         const auto n = x.cols();
         if constexpr (!std::is_same_v<Act, Identity>)
             if (!dy_is_logit_gradient) dy.array() *= Act::derivative(y.array());
-        S* bias = gradients + L::bias_offset;
-        std::fill(bias, bias + filters, S(0));
-        for (Eigen::Index j = 0; j < n; ++j) {
-            S* dz = dy.data() + j * Eigen::Index(out_size);
-            for (Eigen::Index f = 0; f < filters; ++f) bias[f] += Eigen::Map<Vector<S>>(dz + f * pixels, pixels).sum();
-            Windows::gather(x.data() + j * Eigen::Index(in_size), state.windows.data());
-            state.weight_gradient(patch, filters, pixels, state.windows.data(), pixels, dz, pixels, gradients, patch,
-                                  j > 0);
+        Eigen::Map<Vector<S>> bias(gradients + L::bias_offset, filters);
+        // Each filter's plane of every sample: the plane sums of dz.
+        bias = Eigen::Map<const Matrix<S>>(dy.data(), pixels, filters * n).colwise().sum().reshaped(filters, n).rowwise().sum();
+        for (Eigen::Index first = 0; first < n; first += state.group) {
+            const Eigen::Index g = std::min(state.group, n - first), rows = g * pixels;
+            for (Eigen::Index j = 0; j < g; ++j) {
+                Windows::gather(x.data() + (first + j) * in_size, state.windows.data() + j * pixels, rows);
+                for (Eigen::Index f = 0; f < filters; ++f)
+                    Eigen::Map<Vector<S>>(state.stacked.data() + f * rows + j * pixels, pixels) =
+                        Eigen::Map<const Vector<S>>(dy.data() + (first + j) * out_size + f * pixels, pixels);
+            }
+            state.weight_gradient(patch, filters, rows, state.windows.data(), rows, state.stacked.data(), rows,
+                                  gradients, patch, first > 0);
             if (dx) {
-                state.input_gradient(pixels, patch, filters, dz, pixels, parameters, patch, state.windows.data(), pixels,
-                                     false);
-                S* image = dx->data() + j * Eigen::Index(in_size);
-                std::fill(image, image + in_size, S(0));
-                Windows::scatter_add(state.windows.data(), image);
+                state.input_gradient(rows, patch, filters, state.stacked.data(), rows, parameters, patch,
+                                     state.windows.data(), rows, false);
+                for (Eigen::Index j = 0; j < g; ++j) {
+                    S* image = dx->data() + (first + j) * in_size;
+                    std::fill(image, image + in_size, S(0));
+                    Windows::scatter_add(state.windows.data() + j * pixels, rows, image);
+                }
             }
         }
     }

@@ -52,7 +52,8 @@ int main(int argc, char** argv) try {
     const bool same = loaded.reconstruct(originals) == reconstructions;
     std::cout << "saved " << model_file.string() << "; the loaded model reconstructs "
               << (same ? "exactly the same" : "DIFFERENTLY") << "\n"
-              << "final validation MSE: " << *history.last().validation_loss << ", test MSE: " << test_mse << "\n"
+              << "final validation MSE: " << *history.last().validation_loss << "\n"
+              << "final test MSE: " << test_mse << "\n"
               << "pictures: " << options.out.string() << "/reconstructions.png (originals above reconstructions), "
               << options.out.string() << "/loss.png\n";
     return same ? 0 : 1;

@@ -14,7 +14,10 @@ It builds nothing. In one run, each configuration in its own process (so threads
      no_grad() at 1 thread;
   3. the GEMM floor: every GEMM of one batch-64 deep3 step with latent's Eigen GEMM and OpenBLAS, plus one
      Adam update; floor s/epoch = 937.5 x (sum over shapes of the faster library + Adam);
-  4. the compile time and compiler memory of examples/02_deep_autoencoder.cpp at -O2 (/usr/bin/time -v, the
+  4. the Keras tutorial's convolutional autoencoder (examples/12_conv_autoencoder.cpp, batch 128, 1 thread) by
+     latent and PyTorch (tuned as in shared/reference/pytorch_cpu.md), each timed over --conv-batches batches
+     and scaled to an epoch (--conv-only runs just this comparison and prints it);
+  5. the compile time and compiler memory of examples/02_deep_autoencoder.cpp at -O2 (/usr/bin/time -v, the
      flags CMake uses for the deep_autoencoder target, with -O3 replaced by -O2).
 s/epoch is the median over epochs of the training loop's wall time (evaluation excluded); CPU s/epoch is the
 process CPU time of the same loop, less disturbed by other processes on a shared machine. It prints a table
@@ -37,6 +40,9 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.environ.get("LATENT_DATA_DIR", "/usr/share/datasets/fashion-mnist")
+# glibc malloc as shared/reference/pytorch_ae_peers.py tunes it: PyTorch's conv step otherwise page-faults.
+GLIBC_TUNED = ("glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296:"
+               "glibc.malloc.top_pad=67108864")
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 MIB = 1024.0
 
@@ -53,10 +59,52 @@ def read_images(data, name):
     return pixels.astype(np.float32) / 255.0
 
 
+def torch_conv_child(args):
+    """The Keras tutorial's conv autoencoder as shared/reference/pytorch_ae_peers.py builds it (Keras init, Adam
+    epsilon 1e-7, MSE, batch 128), timed over --conv-batches batches after the first, scaled to 60,000 images."""
+    import resource
+    import torch
+    import torch.nn as nn
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    x_train = torch.from_numpy(read_images(args.data, "train-images-idx3-ubyte.gz")).view(-1, 1, 28, 28)
+    encoder = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                            nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU())
+    model = nn.Sequential(encoder, nn.Linear(128, 784), nn.Sigmoid())
+    for m in model.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            nn.init.xavier_uniform_(m.weight)
+            nn.init.zeros_(m.bias)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
+    loss_fn = nn.MSELoss()
+    batch, batches = 128, max(2, args.conv_batches)
+    perm = torch.randperm(x_train.shape[0])
+    tail, c0, t0 = 0.0, 0.0, 0.0
+    for b in range(batches):
+        if b == 1:
+            c0, t0 = time.process_time(), time.perf_counter()
+        x = x_train[perm[b * batch:(b + 1) * batch]]
+        loss = loss_fn(model(x).view(-1, 1, 28, 28), x)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if b + 20 >= batches:
+            tail += loss.item() / 20
+    scale = 60000.0 / batch / (batches - 1)
+    print(json.dumps(dict(kind="conv", library="pytorch", model="conv", threads=args.threads, batches=batches,
+                          seconds_per_epoch=(time.perf_counter() - t0) * scale,
+                          cpu_seconds_per_epoch=(time.process_time() - c0) * scale, tail_loss=tail,
+                          peak_rss_kib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                          torch_version=torch.__version__)), flush=True)
+
+
 def torch_child(args):
     import resource
     import torch
     import torch.nn as nn
+    if args.model == "conv":
+        return torch_conv_child(args)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     x_train = torch.from_numpy(read_images(args.data, "train-images-idx3-ubyte.gz"))
@@ -228,6 +276,9 @@ def main():
     p.add_argument("--libtorch", action="store_true",
                    help="also build benchmarks/libtorch/train_speed_libtorch.cpp into BUILD/benchmarks with g++ "
                         "(libtorch-dev; ~30 s and ~1.4 GiB of compiler memory) and train deep3 with it, 1 thread")
+    p.add_argument("--conv-batches", type=int, default=200,
+                   help="batches of 128 that time the conv autoencoder (latent and PyTorch, 1 thread); 0 skips it")
+    p.add_argument("--conv-only", action="store_true", help="only the conv autoencoder comparison, printed, no report")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--model", help=argparse.SUPPRESS)
     p.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
@@ -241,6 +292,49 @@ def main():
     bench = os.path.join(args.build, "benchmarks", "bench_train_speed")
     if not os.path.exists(bench):
         sys.exit(f"{bench} not found: cmake --build {args.build} --target bench_train_speed deep_autoencoder")
+
+    def conv_rows():
+        """latent then PyTorch (OpenBLAS autodetected, glibc malloc tuned: the reference's 'tuned' setting)."""
+        if args.conv_batches <= 0:
+            return []
+        rows = run_json([bench, "conv", "--batches", str(args.conv_batches), "--seed", str(args.seed),
+                         "--data", args.data], 1, "latent conv")
+        cmd = [sys.executable, os.path.abspath(__file__), "--child", "--model", "conv", "--threads", "1",
+               "--conv-batches", str(args.conv_batches), "--seed", str(args.seed), "--data", args.data]
+        saved = {k: os.environ.get(k) for k in ("GLIBC_TUNABLES", "OPENBLAS_CORETYPE")}
+        os.environ["GLIBC_TUNABLES"] = GLIBC_TUNED
+        os.environ.pop("OPENBLAS_CORETYPE", None)
+        try:
+            rows += run_json(cmd, 1, "pytorch conv 1 thread (tuned)")
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+        return rows
+
+    def conv_table(rows):
+        conv = {r["library"]: r for r in rows if r["kind"] == "conv"}
+        if "latent" not in conv or "pytorch" not in conv:
+            return []
+        lat, pt = conv["latent"], conv["pytorch"]
+        T = [f"## Convolutional autoencoder (Keras tutorial model), batch 128, 1 thread, {lat['batches']} batches\n",
+             "| library | s/epoch (extrapolated) | CPU s/epoch | loss of the last 20 batches | peak RSS MiB |",
+             "|---|---|---|---|---|"]
+        for name, r in (("latent", lat), ("pytorch (tuned)", pt)):
+            T.append(f"| {name} | {r['seconds_per_epoch']:.2f} | {r['cpu_seconds_per_epoch']:.2f} | "
+                     f"{r['tail_loss']:.4f} | {r['peak_rss_kib'] / MIB:.0f} |")
+        T.append(f"\nPyTorch s/epoch / latent s/epoch: {pt['seconds_per_epoch'] / lat['seconds_per_epoch']:.2f}x wall, "
+                 f"{pt['cpu_seconds_per_epoch'] / lat['cpu_seconds_per_epoch']:.2f}x CPU; the goal is 2x "
+                 f"({verdict(pt['seconds_per_epoch'] >= 2 * lat['seconds_per_epoch'])}). Time per batch after the "
+                 "first, times 468.75 batches; PyTorch with OpenBLAS's autodetected kernels and "
+                 "GLIBC_TUNABLES as in the reference's tuned run.\n")
+        return T
+
+    if args.conv_only:
+        print("\n".join(conv_table(conv_rows())))
+        return 0
 
     libtorch_bin = None
     if args.libtorch:
@@ -267,6 +361,7 @@ def main():
     rows += torch_run("simple", 1)
     rows += torch_run("simple", 2)
     rows += run_json([bench, "floor"], 1, "GEMM floor")
+    rows += conv_rows()
     compile_info = None if args.skip_compile else measure_compile(args.build)
     load_after = loadavg()
     elapsed = time.time() - started
@@ -329,6 +424,7 @@ def main():
         threads2=ratio(d_l, ("latent", "deep3", 2)),
         infer=infer[("latent", 1)]["samples_per_second"] / infer[("pytorch", 1)]["samples_per_second"],
         infer2=infer[("latent", 2)]["samples_per_second"] / infer[("latent", 1)]["samples_per_second"])
+    L += conv_table(rows)
     L.append("## Ratios (PyTorch s/epoch / latent s/epoch: above 1 means latent is faster)\n")
     L.append("| comparison | wall | CPU |")
     L.append("|---|---|---|")

@@ -5,6 +5,10 @@
 //       trains with the examples' settings (batch 64, Adam 1e-3; deep3: MSE, weight decay 1e-5;
 //       simple: BCE) on --threads threads, then, with --infer, times deep3 reconstruct() at batch 1024 on
 //       the test set on as many.
+//   bench_train_speed conv [--batches 200] [--seed 1] [--data DIR]
+//       trains the Keras tutorial's convolutional autoencoder (examples/12_conv_autoencoder.cpp: MSE, Adam 1e-3
+//       with epsilon 1e-7, batch 128) on the first `batches` batches of the training set, and extrapolates the
+//       time per batch after the first to an epoch of 60,000 images.
 //   bench_train_speed floor [--trials 15]
 //       times every GEMM of one batch-64 deep3 training step with latent's detail::Gemm (Eigen) and,
 //       when built with OpenBLAS (LATENT_BENCH_CBLAS), with cblas_sgemm; plus one Adam update over
@@ -48,6 +52,15 @@ static_assert(Deep3::parameter_count == 219'891);
 using SimpleAE = latent::Autoencoder<latent::Sequential<latent::Dense<784, 64, latent::ReLU>>,
                                      latent::Sequential<latent::Dense<64, 784, latent::Sigmoid>>>;
 
+using Keras = latent::init::GlorotUniform;
+using ConvEncoder = latent::Sequential<latent::Input<1, 28, 28>,
+                                       latent::Conv2D<32, 3, latent::ReLU, latent::Padding::same, 1, Keras>, latent::MaxPool2D<2>,
+                                       latent::Conv2D<64, 3, latent::ReLU, latent::Padding::same, 1, Keras>, latent::MaxPool2D<2>,
+                                       latent::Flatten, latent::Dense<3136, 128, latent::ReLU, Keras>>;
+using ConvDecoder = latent::Sequential<latent::Dense<128, 784, latent::Sigmoid, Keras>, latent::Reshape<1, 28, 28>>;
+using ConvAE = latent::Autoencoder<ConvEncoder, ConvDecoder>;
+static_assert(ConvAE::parameter_count == 521'488);
+
 constexpr std::size_t batch_size = 64;
 constexpr double steps_per_epoch = 60000.0 / double(batch_size);  // 937.5
 
@@ -89,6 +102,7 @@ struct Options {
     bool infer = false;
     int trials = 15;
     std::size_t threads = 1;
+    std::size_t batches = 200;
 };
 
 Options parse_options(int argc, char** argv, int first) {
@@ -111,6 +125,8 @@ Options parse_options(int argc, char** argv, int first) {
             options.threads = std::stoul(value());
         else if (arg == "--trials")
             options.trials = std::stoi(value());
+        else if (arg == "--batches")
+            options.batches = std::stoul(value());
         else
             throw std::invalid_argument("unknown option " + std::string(arg));
     }
@@ -176,6 +192,38 @@ int train(const std::string& name, const Options& options, const latent::AdamOpt
                       << options.threads << ", \"batch\": 1024, \"samples_per_second\": " << inference_rate(model, data.test, options.threads)
                       << "}\n";
     }
+    return 0;
+}
+
+// The conv model on `options.batches` batches of 128: wall and CPU seconds per batch after the first
+// (the warm-up), scaled to an epoch of 60,000 images, and the mean loss of the last 20 batches.
+int train_conv(const Options& options) {
+    constexpr std::size_t conv_batch = 128;
+    const auto data = latent::load_fashion_mnist(options.data);
+    const std::size_t batches = std::clamp<std::size_t>(options.batches, 2, data.train.size() / conv_batch);
+    const auto subset = data.train.slice(0, batches * conv_batch);
+    ConvAE model{options.seed};
+    latent::Trainer trainer{model, latent::Adam{{.learning_rate = 1e-3, .epsilon = 1e-7}}, latent::MSE{}};
+    Clock::time_point wall_first{};
+    double cpu_first = 0, wall = 0, cpu = 0, tail_loss = 0;
+    trainer.on_batch_end([&](const latent::BatchReport& report) {
+        if (report.batch == 0) {
+            wall_first = Clock::now();
+            cpu_first = process_cpu_seconds();
+        }
+        if (report.batch + 1 == report.batches) {
+            wall = seconds_since(wall_first);
+            cpu = process_cpu_seconds() - cpu_first;
+        }
+        if (report.batch + 20 >= report.batches) tail_loss += report.loss / 20;
+    });
+    trainer.fit(subset, {.epochs = 1, .batch_size = conv_batch, .seed = options.seed, .verbosity = latent::Verbosity::silent});
+    const double per_epoch = 60000.0 / double(conv_batch) / double(batches - 1);
+    std::cout.precision(9);
+    std::cout << "{\"kind\": \"conv\", \"library\": \"latent\", \"model\": \"conv\", \"threads\": 1"
+              << ", \"batches\": " << batches << ", \"seconds_per_epoch\": " << wall * per_epoch
+              << ", \"cpu_seconds_per_epoch\": " << cpu * per_epoch << ", \"tail_loss\": " << tail_loss
+              << ", \"peak_rss_kib\": " << peak_rss_kib() << "}\n";
     return 0;
 }
 
@@ -299,6 +347,7 @@ int run_floor(const Options& options) {
 
 int usage() {
     std::cerr << "usage: bench_train_speed train deep3|simple [--epochs 3] [--seed 1] [--data DIR] [--infer] [--threads 1]\n"
+                 "       bench_train_speed conv [--batches 200] [--seed 1] [--data DIR]\n"
                  "       bench_train_speed floor [--trials 15]\n";
     return 2;
 }
@@ -309,6 +358,7 @@ int main(int argc, char** argv) try {
     if (argc < 2) return usage();
     const std::string_view mode = argv[1];
     if (mode == "floor") return run_floor(parse_options(argc, argv, 2));
+    if (mode == "conv") return train_conv(parse_options(argc, argv, 2));
     if (mode == "train" && argc >= 3) {
         const std::string_view model = argv[2];
         const Options options = parse_options(argc, argv, 3);

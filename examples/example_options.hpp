@@ -1,5 +1,6 @@
 #pragma once
-// Command-line options shared by the examples: --epochs N, --seed N, --out DIR, --data DIR.
+// Command-line options shared by the examples: --epochs N, --seed N, --out DIR, --data DIR, and
+// --samples N (train on the first N training images: the quick runs of the slower examples' tests).
 
 #include <latent/latent.hpp>
 
@@ -15,12 +16,13 @@ struct ExampleOptions {
     std::uint64_t seed = 1;
     std::filesystem::path out;
     std::filesystem::path data = latent::default_data_directory();
+    std::size_t samples = 0;  ///< 0: every training image
 };
 
 /// Parses the options over the defaults given; prints usage and exits on --help or a bad option.
 inline ExampleOptions parse_example_options(int argc, char** argv, ExampleOptions options) {
     auto usage = [&](int code) {
-        std::cerr << "usage: " << argv[0] << " [--epochs N] [--seed N] [--out DIR] [--data DIR]\n"
+        std::cerr << "usage: " << argv[0] << " [--epochs N] [--seed N] [--out DIR] [--data DIR] [--samples N]\n"
                   << "  defaults: --epochs " << options.epochs << " --seed " << options.seed << " --out "
                   << options.out.string() << " --data " << options.data.string() << "\n";
         std::exit(code);
@@ -39,6 +41,9 @@ inline ExampleOptions parse_example_options(int argc, char** argv, ExampleOption
             if (*end != '\0') usage(2);
         } else if (flag == "--out") {
             options.out = value;
+        } else if (flag == "--samples") {
+            options.samples = std::strtoull(value.c_str(), &end, 10);
+            if (*end != '\0' || options.samples == 0) usage(2);
         } else if (flag == "--data") {
             options.data = value;
         } else {

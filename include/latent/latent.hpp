@@ -11,11 +11,18 @@
 #include "latent/core/threads.hpp"
 
 #include "latent/layers/activations.hpp"
+#include "latent/layers/conv2d.hpp"
+#include "latent/layers/conv_transpose2d.hpp"
 #include "latent/layers/dense.hpp"
+#include "latent/layers/dropout.hpp"
 #include "latent/layers/gaussian_sample.hpp"
 #include "latent/layers/initializers.hpp"
+#include "latent/layers/input.hpp"
 #include "latent/layers/layer.hpp"
+#include "latent/layers/pooling.hpp"
+#include "latent/layers/reshape.hpp"
 #include "latent/layers/tied_dense.hpp"
+#include "latent/layers/upsample.hpp"
 
 #include "latent/backends/backend.hpp"
 #include "latent/backends/cpu.hpp"

@@ -42,6 +42,9 @@ using namespace latent;
 using Encoder = Sequential<Dense<784, 128, ReLU>, Dense<128, 64, ReLU>, Dense<64, 12, ReLU>, Dense<12, 3>>;
 using Decoder = Sequential<Dense<3, 12, ReLU>, Dense<12, 64, ReLU>, Dense<64, 128, ReLU>, Dense<128, 784, Sigmoid>>;
 using Deep = Autoencoder<Encoder, Decoder>;
+using Conv = Autoencoder<Sequential<Input<1, 28, 28>, Conv2D<4, 3, ReLU>, MaxPool2D<2>, Conv2D<4, 3, ReLU, Padding::same, 2>,
+                                    Flatten, Dense<196, 16, ReLU>>,
+                         Sequential<Dense<16, 784, Sigmoid>, Reshape<1, 28, 28>>>;
 
 Dataset<std::uint8_t> random_images(std::size_t n) {
     Rng rng{1};
@@ -51,10 +54,10 @@ Dataset<std::uint8_t> random_images(std::size_t n) {
 }
 
 /// Counts allocations in the batches after the first of each epoch (the warm-up).
-template <class Optimizer, class LossFunction>
+template <class Model = Deep, class Optimizer, class LossFunction>
 std::size_t allocations_after_warm_up(Optimizer optimizer, LossFunction loss, std::size_t threads = 1) {
     const auto data = random_images(640);
-    Deep model{1};
+    Model model{1};
     Trainer trainer{model, std::move(optimizer), loss};
     std::size_t counted = 0;
     std::size_t at_batch_start = 0;
@@ -91,4 +94,8 @@ TEST_CASE("the counters work: an allocation in a step is seen") {
     Eigen::internal::set_is_malloc_allowed(false);
     CHECK_THROWS_AS(Eigen::MatrixXf(64, 64), std::logic_error);
     Eigen::internal::set_is_malloc_allowed(true);
+}
+
+TEST_CASE("a convolutional model's training step allocates nothing after warm-up (Adam, MSE)") {
+    CHECK(allocations_after_warm_up<Conv>(Adam{}, MSE{}) == 0);
 }

@@ -1,5 +1,5 @@
 // expect: (template constraint failure|constraints not satisfied).*Sequential
-// expect: (does not satisfy 'Layer'|Layer<Layers>)
+// expect: (does not satisfy 'SequentialEntry'|SequentialEntry<Entries>)
 // Something that is not a layer in a layer list.
 #include <latent/latent.hpp>
 

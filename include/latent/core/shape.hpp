@@ -1,6 +1,7 @@
 #pragma once
-// Compile-time tensor shapes of one sample. Dense layers use Shape<N>; image layers will use
-// Shape<Channels, Height, Width>. The batch dimension is never part of a shape.
+// Compile-time tensor shapes of one sample. Dense layers use Shape<N>; image layers use
+// Shape<Channels, Height, Width>, stored channel by channel, row by row. The batch dimension is never
+// part of a shape.
 
 #include <cstddef>
 #include <string>
@@ -33,5 +34,22 @@ inline constexpr bool is_shape_v<Shape<Extents...>> = true;
 /// A compile-time shape of one sample.
 template <class T>
 concept ShapeType = is_shape_v<T>;
+
+/// A shape of rank 3: channels x height x width.
+template <class T>
+concept ImageShape = ShapeType<T> && T::rank == 3;
+
+namespace detail {
+/// The extents of an image shape; 1 x 1 x 1 for any other, so that layers given a wrong shape still
+/// have a well-formed geometry while their check reports the error.
+template <class T>
+struct image_extents {
+    static constexpr std::size_t channels = 1, height = 1, width = 1;
+};
+template <std::size_t C, std::size_t H, std::size_t W>
+struct image_extents<Shape<C, H, W>> {
+    static constexpr std::size_t channels = C, height = H, width = W;
+};
+}  // namespace detail
 
 }  // namespace latent

@@ -1,6 +1,8 @@
 #pragma once
 // What every layer type provides: its shapes, its parameter count and its cost, all at compile time.
 // Layer types are descriptions; the arithmetic lives in a backend's Kernel for that layer.
+// Image layers are written as specs (Conv2D<32, 3, ReLU>, MaxPool2D<2>) that do not repeat the shape
+// flowing into them: Sequential binds each to that shape as Bound<Spec, InputShape>, a Layer.
 
 #include "latent/core/rng.hpp"
 #include "latent/core/shape.hpp"
@@ -24,6 +26,27 @@ concept Layer = requires(std::span<float> parameters, Rng& rng) {
     { L::name() } -> std::convertible_to<std::string>;
     { L::kind() } -> std::convertible_to<std::string>;
     L::initialize(parameters, rng);
+};
+
+/// A layer spec: a layer that takes its input shape from the layer before it. It gives its name and
+/// kind, and `fits<In>`, whether it accepts input shape In; `check<In>()` static_asserts that with a
+/// message naming the spec and In; `geometry<In>` is everything else a Layer has, for that input.
+template <class S>
+concept LayerSpec = requires {
+    { S::name() } -> std::convertible_to<std::string>;
+    { S::kind() } -> std::convertible_to<std::string>;
+    { S::template fits<Shape<1, 1, 1>> } -> std::convertible_to<bool>;
+    { S::template check<Shape<1, 1, 1>>() } -> std::convertible_to<bool>;
+};
+
+/// Spec bound to the shape In that flows into it: the Layer that Sequential lists, and the type a
+/// backend's Kernel is specialised on (Kernel<cpu, Bound<Conv2D<...>, Shape<C, H, W>>>).
+template <LayerSpec Spec, ShapeType In>
+struct Bound : Spec::template geometry<In> {
+    using spec = Spec;
+    using input_shape = In;
+    static std::string name() { return Spec::name(); }
+    static std::string kind() { return Spec::kind(); }
 };
 
 namespace detail {

@@ -1,0 +1,179 @@
+#pragma once
+// Conv2D on the CPU as matrix products over groups of samples: im2col lays out each sample's windows as
+// (out pixels x patch) rows, the rows of a group of samples stacked, so that the group's outputs
+// (group x out pixels rows, one column per filter) are one product with the weights (patch x filters),
+// large enough for the GEMM kernel to run near its peak; each sample's block of a column is then its
+// channel's plane in the channels-first output. The buffers and the products' blocks are sized once in
+// the State: a training step never allocates.
+
+#include "latent/backends/backend.hpp"
+#include "latent/backends/cpu/gemm.hpp"
+#include "latent/backends/cpu/policy.hpp"
+#include "latent/core/matrix.hpp"
+#include "latent/layers/conv2d.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <type_traits>
+
+namespace latent {
+
+namespace detail {
+
+/// Image <-> window matrix for one sample of geometry G: column (c, ky, kx) of the matrix holds, for
+/// every output pixel, the input value under that kernel cell (zero in the padding).
+template <class G>
+struct Im2col {
+    static constexpr std::ptrdiff_t H = G::height, W = G::width, K = G::kernel_size, S = G::stride;
+    static constexpr std::ptrdiff_t OH = G::out_height, OW = G::out_width;
+    static constexpr std::ptrdiff_t top = G::pad_top, left = G::pad_left;
+
+    /// The outputs [first_inside, last_inside) along an axis whose window cell k reads inside the input.
+    static constexpr std::ptrdiff_t first_inside(std::ptrdiff_t k, std::ptrdiff_t pad) {
+        return k >= pad ? 0 : (pad - k + S - 1) / S;
+    }
+    static constexpr std::ptrdiff_t last_inside(std::ptrdiff_t k, std::ptrdiff_t pad, std::ptrdiff_t extent,
+                                                std::ptrdiff_t outputs) {
+        // o * S + k - pad <= extent - 1
+        const std::ptrdiff_t limit = extent - 1 + pad - k;
+        return limit < 0 ? 0 : std::min(outputs, limit / S + 1);
+    }
+
+    /// Writes the sample's windows matrix at `columns`, whose columns are `stride` apart.
+    template <class T>
+    static void gather(const T* image, T* columns, std::ptrdiff_t stride) {
+        for (std::ptrdiff_t c = 0; c < std::ptrdiff_t(G::channels); ++c)
+            for (std::ptrdiff_t ky = 0; ky < K; ++ky)
+                for (std::ptrdiff_t kx = 0; kx < K; ++kx) {
+                    T* column = columns + ((c * K + ky) * K + kx) * stride;
+                    const std::ptrdiff_t x0 = first_inside(kx, left), x1 = std::max(x0, last_inside(kx, left, W, OW));
+                    for (std::ptrdiff_t oy = 0; oy < OH; ++oy) {
+                        T* row = column + oy * OW;
+                        const std::ptrdiff_t iy = oy * S + ky - top;
+                        if (iy < 0 || iy >= H) {
+                            std::fill(row, row + OW, T(0));
+                            continue;
+                        }
+                        const std::ptrdiff_t start = (c * H + iy) * W + kx - left;  // input index of ox = 0
+                        std::fill(row, row + x0, T(0));
+                        if constexpr (S == 1)
+                            std::copy(image + start + x0, image + start + x1, row + x0);
+                        else
+                            for (std::ptrdiff_t ox = x0; ox < x1; ++ox) row[ox] = image[start + ox * S];
+                        std::fill(row + x1, row + OW, T(0));
+                    }
+                }
+    }
+
+    /// Adds each window value back to the input cell it came from (the adjoint of gather).
+    template <class T>
+    static void scatter_add(const T* columns, std::ptrdiff_t stride, T* image) {
+        for (std::ptrdiff_t c = 0; c < std::ptrdiff_t(G::channels); ++c)
+            for (std::ptrdiff_t ky = 0; ky < K; ++ky)
+                for (std::ptrdiff_t kx = 0; kx < K; ++kx) {
+                    const T* column = columns + ((c * K + ky) * K + kx) * stride;
+                    const std::ptrdiff_t x0 = first_inside(kx, left), x1 = std::max(x0, last_inside(kx, left, W, OW));
+                    for (std::ptrdiff_t oy = 0; oy < OH; ++oy) {
+                        const std::ptrdiff_t iy = oy * S + ky - top;
+                        if (iy < 0 || iy >= H) continue;
+                        const T* row = column + oy * OW;
+                        const std::ptrdiff_t start = (c * H + iy) * W + kx - left;
+                        for (std::ptrdiff_t ox = x0; ox < x1; ++ox) image[start + ox * S] += row[ox];
+                    }
+                }
+    }
+};
+
+}  // namespace detail
+
+/// Forward: y = act(conv(x, W) + b). Backward receives dL/dy (or dL/dz when the loss was fused with the
+/// activation), writes dL/dW and dL/db, and dL/dx when asked.
+template <class S, std::size_t F, std::size_t K, class Act, Padding Pad, std::size_t Stride, class Init, class In>
+struct Kernel<backend::basic_cpu<S>, Bound<Conv2D<F, K, Act, Pad, Stride, Init>, In>> {
+    using L = Bound<Conv2D<F, K, Act, Pad, Stride, Init>, In>;
+    static constexpr Eigen::Index pixels = L::out_pixels, patch = L::patch_size, filters = F;
+    static constexpr Eigen::Index in_size = In::size, out_size = L::output_shape::size;
+    using Windows = detail::Im2col<L>;
+
+    /// Samples per product: enough rows for an efficient GEMM, few enough that the windows stay in cache.
+    static constexpr Eigen::Index group_for(std::size_t capacity) {
+        constexpr Eigen::Index budget = Eigen::Index(1) << 18;  // values in the windows or the stacked outputs
+        const Eigen::Index fit = budget / (pixels * std::max(patch, filters));
+        return std::clamp<Eigen::Index>(fit, 1, std::max<Eigen::Index>(Eigen::Index(capacity), 1));
+    }
+
+    /// A group's windows (or their gradient) and outputs (or their gradient), and the products' blocks.
+    struct State {
+        explicit State(std::size_t capacity)
+            : group(group_for(capacity)),
+              windows(std::size_t(group * pixels * patch)),
+              stacked(std::size_t(group * pixels * filters)),
+              forward(group * pixels, filters, patch),
+              weight_gradient(patch, filters, group * pixels),
+              input_gradient(group * pixels, patch, filters) {}
+        Eigen::Index group;
+        detail::AlignedBuffer<S> windows;              // group x pixels rows, patch columns
+        detail::AlignedBuffer<S> stacked;              // group x pixels rows, one column per filter
+        detail::Gemm<S, false, false> forward;         // windows W
+        detail::Gemm<S, true, false> weight_gradient;  // windows^T dz
+        detail::Gemm<S, false, true> input_gradient;   // dz W^T
+    };
+
+    /// requires: x is In::size x n, y is output size x n, n <= the state's capacity; `logits`, when
+    /// given, receives the pre-activation.
+    static void forward(const S* parameters, ConstMatrixView<S> x, MatrixView<S> y, MatrixView<S>* logits,
+                        State& state, PassContext&) {
+        const auto n = x.cols();
+        const S* bias = parameters + L::bias_offset;
+        MatrixView<S>& z = logits ? *logits : y;
+        for (Eigen::Index first = 0; first < n; first += state.group) {
+            const Eigen::Index g = std::min(state.group, n - first), rows = g * pixels;
+            for (Eigen::Index j = 0; j < g; ++j)
+                Windows::gather(x.data() + (first + j) * in_size, state.windows.data() + j * pixels, rows);
+            state.forward(rows, filters, patch, state.windows.data(), rows, parameters, patch, state.stacked.data(),
+                          rows, false);
+            for (Eigen::Index j = 0; j < g; ++j)
+                for (Eigen::Index f = 0; f < filters; ++f)
+                    Eigen::Map<Vector<S>>(z.data() + (first + j) * out_size + f * pixels, pixels).array() =
+                        Eigen::Map<const Vector<S>>(state.stacked.data() + f * rows + j * pixels, pixels).array() + bias[f];
+        }
+        if (logits)
+            y.array() = Act::apply(logits->array());
+        else if constexpr (!std::is_same_v<Act, Identity>)
+            y.array() = Act::apply(y.array());
+    }
+
+    /// requires: dy is output size x n and is overwritten with dL/dz; gradients points at this layer's
+    /// parameter_count gradient slots, which are overwritten; dx, when given, is In::size x n.
+    static void backward(const S* parameters, ConstMatrixView<S> x, ConstMatrixView<S> y, MatrixView<S> dy,
+                         bool dy_is_logit_gradient, S* gradients, MatrixView<S>* dx, State& state) {
+        const auto n = x.cols();
+        if constexpr (!std::is_same_v<Act, Identity>)
+            if (!dy_is_logit_gradient) dy.array() *= Act::derivative(y.array());
+        Eigen::Map<Vector<S>> bias(gradients + L::bias_offset, filters);
+        // Each filter's plane of every sample: the plane sums of dz.
+        bias = Eigen::Map<const Matrix<S>>(dy.data(), pixels, filters * n).colwise().sum().reshaped(filters, n).rowwise().sum();
+        for (Eigen::Index first = 0; first < n; first += state.group) {
+            const Eigen::Index g = std::min(state.group, n - first), rows = g * pixels;
+            for (Eigen::Index j = 0; j < g; ++j) {
+                Windows::gather(x.data() + (first + j) * in_size, state.windows.data() + j * pixels, rows);
+                for (Eigen::Index f = 0; f < filters; ++f)
+                    Eigen::Map<Vector<S>>(state.stacked.data() + f * rows + j * pixels, pixels) =
+                        Eigen::Map<const Vector<S>>(dy.data() + (first + j) * out_size + f * pixels, pixels);
+            }
+            state.weight_gradient(patch, filters, rows, state.windows.data(), rows, state.stacked.data(), rows,
+                                  gradients, patch, first > 0);
+            if (dx) {
+                state.input_gradient(rows, patch, filters, state.stacked.data(), rows, parameters, patch,
+                                     state.windows.data(), rows, false);
+                for (Eigen::Index j = 0; j < g; ++j) {
+                    S* image = dx->data() + (first + j) * in_size;
+                    std::fill(image, image + in_size, S(0));
+                    Windows::scatter_add(state.windows.data() + j * pixels, rows, image);
+                }
+            }
+        }
+    }
+};
+
+}  // namespace latent

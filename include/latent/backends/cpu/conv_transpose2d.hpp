@@ -1,0 +1,78 @@
+#pragma once
+// ConvTranspose2D on the CPU, sample by sample: the product of the input (pixels x channels) with the
+// weights gives each input pixel's window over the output, which col2im adds into the output image: the
+// adjoint of Conv2D's im2col, with which it shares the window geometry.
+
+#include "latent/backends/backend.hpp"
+#include "latent/backends/cpu/conv2d.hpp"
+#include "latent/backends/cpu/gemm.hpp"
+#include "latent/backends/cpu/policy.hpp"
+#include "latent/core/matrix.hpp"
+#include "latent/layers/conv_transpose2d.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <type_traits>
+
+namespace latent {
+
+/// Forward: y = act(conv_transpose(x, W) + b). Backward receives dL/dy (or dL/dz when the loss was fused
+/// with the activation), writes dL/dW and dL/db, and dL/dx when asked.
+template <class S, std::size_t F, std::size_t K, class Act, Padding Pad, std::size_t Stride, class Init, class In>
+struct Kernel<backend::basic_cpu<S>, Bound<ConvTranspose2D<F, K, Act, Pad, Stride, Init>, In>> {
+    using L = Bound<ConvTranspose2D<F, K, Act, Pad, Stride, Init>, In>;
+    static constexpr Eigen::Index pixels = L::out_pixels, patch = L::patch_size, channels = L::in_channels;
+    static constexpr Eigen::Index in_size = In::size, out_size = L::output_shape::size, plane = L::height * L::width;
+    using Windows = detail::Im2col<L>;
+
+    /// One sample's windows (pixels x patch) and the blocks of the three products.
+    struct State {
+        explicit State(std::size_t)
+            : windows(std::size_t(pixels * patch)),
+              forward(pixels, patch, channels),
+              weight_gradient(patch, channels, pixels),
+              input_gradient(pixels, channels, patch) {}
+        detail::AlignedBuffer<S> windows;
+        detail::Gemm<S, false, true> forward;          // x W^T, W stored patch x channels
+        detail::Gemm<S, true, false> weight_gradient;  // windows(dz)^T x
+        detail::Gemm<S, false, false> input_gradient;  // windows(dz) W
+    };
+
+    static void forward(const S* parameters, ConstMatrixView<S> x, MatrixView<S> y, MatrixView<S>* logits,
+                        State& state, PassContext&) {
+        const S* bias = parameters + L::bias_offset;
+        MatrixView<S>& z = logits ? *logits : y;
+        for (Eigen::Index j = 0; j < x.cols(); ++j) {
+            state.forward(pixels, patch, channels, x.data() + j * in_size, pixels, parameters, patch,
+                          state.windows.data(), pixels, false);
+            S* out = z.data() + j * out_size;
+            std::fill(out, out + out_size, S(0));
+            Windows::scatter_add(state.windows.data(), pixels, out);
+            for (Eigen::Index f = 0; f < Eigen::Index(F); ++f)
+                Eigen::Map<Vector<S>>(out + f * plane, plane).array() += bias[f];
+        }
+        if (logits)
+            y.array() = Act::apply(logits->array());
+        else if constexpr (!std::is_same_v<Act, Identity>)
+            y.array() = Act::apply(y.array());
+    }
+
+    static void backward(const S* parameters, ConstMatrixView<S> x, ConstMatrixView<S> y, MatrixView<S> dy,
+                         bool dy_is_logit_gradient, S* gradients, MatrixView<S>* dx, State& state) {
+        const auto n = x.cols();
+        if constexpr (!std::is_same_v<Act, Identity>)
+            if (!dy_is_logit_gradient) dy.array() *= Act::derivative(y.array());
+        Eigen::Map<Vector<S>>(gradients + L::bias_offset, Eigen::Index(F)) =
+            Eigen::Map<const Matrix<S>>(dy.data(), plane, Eigen::Index(F) * n).colwise().sum().reshaped(Eigen::Index(F), n).rowwise().sum();
+        for (Eigen::Index j = 0; j < n; ++j) {
+            Windows::gather(dy.data() + j * out_size, state.windows.data(), pixels);
+            state.weight_gradient(patch, channels, pixels, state.windows.data(), pixels, x.data() + j * in_size, pixels,
+                                  gradients, patch, j > 0);
+            if (dx)
+                state.input_gradient(pixels, channels, patch, state.windows.data(), pixels, parameters, patch,
+                                     dx->data() + j * in_size, pixels, false);
+        }
+    }
+};
+
+}  // namespace latent

@@ -314,6 +314,12 @@ private:
                           scalar* gradients) const {
         detail::check_sample_size("latent::Autoencoder::loss_and_gradients", input_size, std::size_t(input.rows()));
         const std::size_t n = std::size_t(input.cols());
+        if (n > ws.capacity() || target.cols() != input.cols() || std::size_t(target.rows()) != output_size)
+            throw shape_error("latent::Autoencoder::loss_and_gradients: expected input and target of " +
+                              std::to_string(input_size) + " x n with n <= " + std::to_string(ws.capacity()) +
+                              " (the workspace's capacity), found " + std::to_string(input.rows()) + " x " +
+                              std::to_string(input.cols()) + " and " + std::to_string(target.rows()) + " x " +
+                              std::to_string(target.cols()));
         auto& device = ws.network();
         detail::cuda::Context& context = device.context();
         detail::cuda::upload(context, device.parameters(), parameters_.data(), parameter_count * sizeof(scalar));

@@ -150,6 +150,7 @@ public:
             Update::update(context, network.parameters(), network.gradients(), moments, count, optimizer_, step.data());
         };
         GraphHandle graph;
+        bool warmed_up = false;
 
         std::vector<std::size_t> shuffled(train_count);
         std::iota(shuffled.begin(), shuffled.end(), std::size_t{0});
@@ -179,7 +180,9 @@ public:
             const auto started = std::chrono::steady_clock::now();
             for (std::size_t batch = 0; batch < batches; ++batch) {
                 const std::size_t n = std::min(batch_size, train_count - batch * batch_size);
-                if (device_backend_t<typename M::backend_type>::capture_steps && n == batch_size) {
+                // The first full step runs uncaptured: cuBLAS initialises itself on its first calls, which a
+                // capture cannot record.
+                if (device_backend_t<typename M::backend_type>::capture_steps && n == batch_size && warmed_up) {
                     if (!graph) {
                         begin_capture(context);
                         enqueue_step(int(n));
@@ -188,6 +191,7 @@ public:
                     launch(context, *graph);
                 } else {
                     enqueue_step(int(n));
+                    warmed_up |= n == batch_size;
                 }
                 if (report_batches) {
                     double sum = 0;

@@ -145,7 +145,7 @@ public:
             begin_step(context, step.data(), scalars);
             gather_columns(context, data.data(), int(rows), order.data(), step.data(), int(batch_size),
                            network.input(), n);
-            network.loss(device_loss<L, typename M::output_activation>(loss_, rows, std::size_t(n)), network.input(),
+            network.loss(loss_of(std::size_t(n)), network.input(),
                          network.input(), n, true, sums.data(), step.data());
             Update::update(context, network.parameters(), network.gradients(), moments, count, optimizer_, step.data());
         };
@@ -196,13 +196,13 @@ public:
                 if (report_batches) {
                     double sum = 0;
                     download(context, &sum, field(step.data(), offsetof(StepState, batch_loss)), sizeof sum);
-                    batch_end(epoch, batch, batches, sum * device_loss<L, typename M::output_activation>(loss_, rows, n).scale);
+                    batch_end(epoch, batch, batches, sum * loss_of(n).scale);
                 }
             }
             double sum = 0;
             download(context, &sum, sums.data(), sizeof sum);  // waits for the epoch's steps
             const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-            const double train_loss = sum * double(device_loss<L, typename M::output_activation>(loss_, rows, train_count).scale);
+            const double train_loss = sum * double(loss_of(train_count).scale);
             if (!is_finite(train_loss))
                 throw numerical_error("latent::Trainer::fit: expected a finite loss, found " + std::to_string(train_loss) +
                                       " over epoch " + std::to_string(epoch) + " (the cuda backend checks once per "
@@ -245,6 +245,9 @@ public:
     }
 
 private:
+    // The loss as the kernels take it, for a batch of n samples.
+    DeviceLoss loss_of(std::size_t n) const { return device_loss<L, typename M::output_activation>(loss_, rows, n); }
+
     static void* field(StepState* state, std::size_t offset) { return reinterpret_cast<char*>(state) + offset; }
 
     template <class Options>
@@ -272,11 +275,11 @@ private:
         for (std::size_t done = 0; done < n; done += network.capacity()) {
             const std::size_t m = std::min(network.capacity(), n - done);
             const float* x = data + (first + done) * rows;
-            network.loss(device_loss<L, typename M::output_activation>(loss_, rows, m), x, x, int(m), false, sum, nullptr);
+            network.loss(loss_of(m), x, x, int(m), false, sum, nullptr);
         }
         double value = 0;
         download(context, &value, sum, sizeof value);
-        return value * double(device_loss<L, typename M::output_activation>(loss_, rows, n).scale);
+        return value * double(loss_of(n).scale);
     }
 
     M& model_;

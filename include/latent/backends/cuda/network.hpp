@@ -49,8 +49,9 @@ using GraphHandle = std::unique_ptr<Graph, GraphDeleter>;
 /// The passes of Spec on the GPU, each layer's arithmetic from Kernel<DeviceBackend, layer>.
 template <class Spec, class DeviceBackend>
 class DeviceNetwork {
-    static_assert(built_with_cuda || always_false<Spec>, "latent::backend::cuda: link the latent::cuda CMake component, which defines "
-                                   "LATENT_WITH_CUDA and compiles the CUDA kernels (see the README, GPU backend)");
+    static_assert(built_with_cuda || always_false<Spec>,
+                  "latent::backend::cuda: link the latent::cuda CMake component, which defines LATENT_WITH_CUDA and "
+                  "compiles the CUDA kernels (see the README, GPU backend)");
 
 public:
     /// throws: device_error where there is no GPU or an allocation fails.

@@ -145,8 +145,7 @@ public:
             begin_step(context, step.data(), scalars);
             gather_columns(context, data.data(), int(rows), order.data(), step.data(), int(batch_size),
                            network.input(), n);
-            network.loss(loss_of(std::size_t(n)), network.input(),
-                         network.input(), n, true, sums.data(), step.data());
+            network.loss(loss_of(std::size_t(n)), network.input(), network.input(), n, true, sums.data(), step.data());
             Update::update(context, network.parameters(), network.gradients(), moments, count, optimizer_, step.data());
         };
         GraphHandle graph;

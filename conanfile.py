@@ -62,7 +62,8 @@ class LatentConan(ConanFile):
 
     def package(self):
         copy(self, "LICENSE*", self.source_folder, os.path.join(self.package_folder, "licenses"))
-        copy(self, "*.hpp", os.path.join(self.source_folder, "include"), os.path.join(self.package_folder, "include"))
+        for pattern in ("*.hpp", "*.cu"):  # *.cu: the CUDA backend's kernels, compiled by targets linking latent::cuda
+            copy(self, pattern, os.path.join(self.source_folder, "include"), os.path.join(self.package_folder, "include"))
         cmake_dir = os.path.join(self.package_folder, "lib", "cmake", "latent")
         for module in ("latent-components.cmake", "latent-conan.cmake"):
             copy(self, module, os.path.join(self.source_folder, "cmake"), cmake_dir)

@@ -9,16 +9,23 @@ function(latent_define_xtensor_component target latent_target)
   target_link_libraries(${target} INTERFACE ${latent_target} xtensor)
 endfunction()
 
-# latent::cuda: latent's headers in translation units compiled by nvcc, and the CUDA toolkit's headers.
-# latent's headers are host code, so Eigen is kept off the device in .cu files (EIGEN_NO_CUDA: without it nvcc 13
-# prints dozens of Eigen warnings; it has no effect in .cpp files). nvcc must parse them as C++20: CMake 3.25.2 and
-# later know that dialect (cuda_std_20); 3.25.0 and 3.25.1 do not, so there the flag is passed directly, unless the
-# consuming target sets CUDA_STANDARD. CMake 3.25.1 appends its own -std=c++17 when nvcc's host compiler is clang,
-# which overrides it: use g++ as the host compiler there (nvcc's default), or a newer CMake.
-# requires: find_package(CUDAToolkit) has succeeded (CUDA::toolkit exists).
-function(latent_define_cuda_component target latent_target)
-  target_link_libraries(${target} INTERFACE ${latent_target} CUDA::toolkit)
-  target_compile_definitions(${target} INTERFACE EIGEN_NO_CUDA)
+# latent::cuda: the CUDA backend (backend::cuda, and backend::automatic's GPU path), and latent's headers in
+# translation units compiled by nvcc. The backend's kernels are in latent/backends/cuda/device.cu, an interface
+# source: each target that links latent::cuda compiles it with nvcc (so its project must enable CUDA) and links
+# only the CUDA runtime and cuBLAS, never the driver library, so that its programs start where there is no GPU.
+# Everything else stays in headers that g++ and clang compile. LATENT_WITH_CUDA tells those headers that the
+# kernels are linked in. Eigen stays out of device.cu; latent's headers are host code, so Eigen is kept off the
+# device in other .cu files (EIGEN_NO_CUDA: without it nvcc 13 prints dozens of Eigen warnings; it has no effect
+# in .cpp files). nvcc must parse them as C++20: CMake 3.25.2 and later know that dialect (cuda_std_20); 3.25.0
+# and 3.25.1 do not, so there the flag is passed directly, unless the consuming target sets CUDA_STANDARD. CMake
+# 3.25.1 appends its own -std=c++17 when nvcc's host compiler is clang, which overrides it: use g++ as the host
+# compiler there (nvcc's default), or a newer CMake.
+# requires: find_package(CUDAToolkit) has succeeded (CUDA::cudart and CUDA::cublas exist); include_dir is the
+# folder that holds latent/.
+function(latent_define_cuda_component target latent_target include_dir)
+  target_link_libraries(${target} INTERFACE ${latent_target} CUDA::cudart CUDA::cublas)
+  target_sources(${target} INTERFACE "${include_dir}/latent/backends/cuda/device.cu")
+  target_compile_definitions(${target} INTERFACE LATENT_WITH_CUDA EIGEN_NO_CUDA)
   if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.25.2)
     target_compile_features(${target} INTERFACE cuda_std_20)
   else()

@@ -3,5 +3,5 @@
 include("${CMAKE_CURRENT_LIST_DIR}/latent-components.cmake")
 if(TARGET latent::cuda)
   find_package(CUDAToolkit REQUIRED)  # a system dependency: Conan does not package the CUDA toolkit
-  latent_define_cuda_component(latent::cuda latent::core)
+  latent_define_cuda_component(latent::cuda latent::core "${CMAKE_CURRENT_LIST_DIR}/../../../include")
 endif()

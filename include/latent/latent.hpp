@@ -26,6 +26,7 @@
 
 #include "latent/backends/backend.hpp"
 #include "latent/backends/cpu.hpp"
+#include "latent/backends/cuda.hpp"
 
 #include "latent/models/autoencoder.hpp"
 #include "latent/models/model.hpp"

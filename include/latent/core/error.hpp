@@ -49,6 +49,13 @@ public:
     using error::error;
 };
 
+/// The GPU could not be used: no device for backend::cuda, or a CUDA runtime or cuBLAS call failed (the message
+/// names the call and CUDA's own words).
+class device_error : public error {
+public:
+    using error::error;
+};
+
 /// An external program latent drives (gnuplot, for plots) is missing or failed.
 class tool_error : public error {
 public:

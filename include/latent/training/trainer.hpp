@@ -2,6 +2,8 @@
 // The trainer: mini-batch training of any model that can give a loss and its gradients, with any
 // optimizer and loss. Everything a step touches is allocated before the first epoch.
 
+#include "latent/backends/cuda/fit.hpp"
+#include "latent/backends/cuda/policy.hpp"
 #include "latent/core/error.hpp"
 #include "latent/core/finite.hpp"
 #include "latent/core/matrix.hpp"
@@ -207,9 +209,41 @@ private:
         check_reliability_options(options);
     }
 
+    // On the GPU when the model's backend uses one in this run, else on the CPU.
     template <class E>
     History run(const Dataset<E>& train, std::size_t train_count, const Dataset<E>* validation,
                 std::size_t validation_first, std::size_t validation_count, const FitOptions& options) {
+        using B = typename detail::cuda::backend_of<M>::type;
+        if constexpr (detail::is_cuda_backend<B>) {
+            return run_on_gpu(train, train_count, validation, validation_first, validation_count, options);
+        } else {
+            if constexpr (detail::gpu_capable<B>)
+                if (detail::uses_gpu<B>())
+                    return run_on_gpu(train, train_count, validation, validation_first, validation_count, options);
+            return run_on_host(train, train_count, validation, validation_first, validation_count, options);
+        }
+    }
+
+    template <class E>
+    History run_on_gpu(const Dataset<E>& train, std::size_t train_count, const Dataset<E>* validation,
+                       std::size_t validation_first, std::size_t validation_count, const FitOptions& options) {
+        detail::cuda::DeviceFit<M, O, L> device(model_, optimizer_, loss_);
+        return device.run(
+            train, train_count, validation, validation_first, validation_count, options,
+            [&](const EpochRecord& record) {
+                bool stop = false;
+                for (auto& callback : epoch_callbacks_) stop |= callback(record) == Control::stop;
+                return stop;
+            },
+            !batch_callbacks_.empty(),
+            [&](std::size_t epoch, std::size_t batch, std::size_t batches, double loss) {
+                for (auto& callback : batch_callbacks_) callback({epoch, batch, batches, loss});
+            });
+    }
+
+    template <class E>
+    History run_on_host(const Dataset<E>& train, std::size_t train_count, const Dataset<E>* validation,
+                        std::size_t validation_first, std::size_t validation_count, const FitOptions& options) {
         const std::size_t batch_size = options.batch_size;
         const std::size_t batches = (train_count + batch_size - 1) / batch_size;
         double base_rate = optimizer_.learning_rate();

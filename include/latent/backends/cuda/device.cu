@@ -1,0 +1,359 @@
+// The CUDA backend's kernels and its calls into the CUDA runtime and cuBLAS (declared in runtime.hpp). The
+// latent::cuda CMake component compiles this file with nvcc into the program that links it; it includes no
+// Eigen, so nvcc sees only the raw-pointer code below.
+
+#include "latent/backends/cuda/runtime.hpp"
+#include "latent/core/error.hpp"
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+
+#include <cmath>
+#include <string>
+
+namespace latent::detail::cuda {
+
+struct Context {
+    cudaStream_t stream = nullptr;
+    cublasHandle_t blas = nullptr;
+    void* blas_workspace = nullptr;
+};
+
+struct Graph {
+    cudaGraphExec_t exec = nullptr;
+};
+
+namespace {
+
+constexpr int threads = 256;
+// cuBLAS' workspace, given once so that it never allocates inside a step (nor inside a captured graph).
+constexpr std::size_t blas_workspace_bytes = std::size_t(8) << 20;
+
+void check(cudaError_t status, const char* call) {
+    if (status != cudaSuccess)
+        throw device_error(std::string("latent::backend::cuda: ") + call + " failed: " + cudaGetErrorName(status) +
+                           " (" + cudaGetErrorString(status) + ")");
+}
+
+void check(cublasStatus_t status, const char* call) {
+    if (status != CUBLAS_STATUS_SUCCESS)
+        throw device_error(std::string("latent::backend::cuda: ") + call + " failed with cuBLAS status " +
+                           std::to_string(int(status)));
+}
+
+void check_launch(const char* kernel) { check(cudaGetLastError(), kernel); }
+
+unsigned blocks_for(std::size_t count) { return unsigned((count + threads - 1) / threads); }
+
+__device__ float activate(DeviceActivation act, float z) {
+    switch (act.code) {
+        case ActivationCode::identity: return z;
+        case ActivationCode::relu: return z > 0.0f ? z : 0.0f;
+        case ActivationCode::leaky_relu: return z > 0.0f ? z : act.slope * z;
+        case ActivationCode::elu: return z > 0.0f ? z : expm1f(z);
+        case ActivationCode::sigmoid: return z >= 0.0f ? 1.0f / (1.0f + expf(-z)) : expf(z) / (1.0f + expf(z));
+        case ActivationCode::tanh: return tanhf(z);
+        case ActivationCode::softplus: return fmaxf(z, 0.0f) + log1pf(expf(-fabsf(z)));
+    }
+    return z;
+}
+
+// The derivative through the output y = act(z), as latent's activations define it.
+__device__ float derivative(DeviceActivation act, float y) {
+    switch (act.code) {
+        case ActivationCode::identity: return 1.0f;
+        case ActivationCode::relu: return y > 0.0f ? 1.0f : 0.0f;
+        case ActivationCode::leaky_relu: return y > 0.0f ? 1.0f : act.slope;
+        case ActivationCode::elu: return y > 0.0f ? 1.0f : y + 1.0f;
+        case ActivationCode::sigmoid: return y * (1.0f - y);
+        case ActivationCode::tanh: return 1.0f - y * y;
+        case ActivationCode::softplus: return -expm1f(-y);
+    }
+    return 1.0f;
+}
+
+__global__ void bias_activation_kernel(DeviceActivation act, const float* bias, float* z, float* y, int rows,
+                                       std::size_t count) {
+    const std::size_t i = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= count) return;
+    const float value = z[i] + bias[i % std::size_t(rows)];
+    if (z != y) z[i] = value;
+    y[i] = activate(act, value);
+}
+
+__global__ void activation_backward_kernel(DeviceActivation act, const float* y, float* dy, std::size_t count) {
+    const std::size_t i = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i < count) dy[i] *= derivative(act, y[i]);
+}
+
+// One thread per row: neighbouring threads read neighbouring values of each column, and each sum is taken in
+// the same order on every run.
+__global__ void row_sums_kernel(const float* m, float* sums, int rows, int cols) {
+    const int r = int(blockIdx.x * blockDim.x + threadIdx.x);
+    if (r >= rows) return;
+    float sum = 0.0f;
+    for (int c = 0; c < cols; ++c) sum += m[std::size_t(c) * std::size_t(rows) + std::size_t(r)];
+    sums[r] = sum;
+}
+
+__global__ void output_loss_kernel(DeviceActivation act, DeviceLoss loss, const float* bias, float* z, float* y,
+                                   const float* target, float* dz, int rows, std::size_t count, double* sum,
+                                   StepState* state) {
+    __shared__ double partial[threads];
+    const std::size_t i = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x;
+    double term = 0;
+    if (i < count) {
+        const float logit = z[i] + bias[i % std::size_t(rows)];
+        const float out = activate(act, logit);
+        const float t = target[i];
+        z[i] = logit;
+        y[i] = out;
+        float gradient = 0.0f;  // dL/dy, or dL/dz when from_logits
+        switch (loss.code) {
+            case LossCode::mse: {
+                const float d = out - t;
+                term = double(d) * double(d);
+                gradient = 2.0f * d * loss.scale;
+                break;
+            }
+            case LossCode::l1: {
+                const float d = out - t;
+                term = fabs(double(d));
+                gradient = (d > 0.0f ? 1.0f : d < 0.0f ? -1.0f : 0.0f) * loss.scale;
+                break;
+            }
+            case LossCode::bce:
+                if (loss.from_logits) {
+                    term = double(fmaxf(logit, 0.0f) - logit * t + log1pf(expf(-fabsf(logit))));
+                    gradient = (out - t) * loss.scale;
+                } else {
+                    const float log_y = fmaxf(logf(out), -100.0f), log_not_y = fmaxf(logf(1.0f - out), -100.0f);
+                    term = -double(t * log_y + (1.0f - t) * log_not_y);
+                    gradient = (out - t) / fmaxf((1.0f - out) * out, 1e-12f) * loss.scale;
+                }
+                break;
+        }
+        if (dz) dz[i] = loss.from_logits ? gradient : gradient * derivative(act, out);
+    }
+    partial[threadIdx.x] = term;
+    __syncthreads();
+    for (int stride = threads / 2; stride > 0; stride /= 2) {
+        if (int(threadIdx.x) < stride) partial[threadIdx.x] += partial[threadIdx.x + stride];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) {
+        atomicAdd(sum, partial[0]);
+        if (state) atomicAdd(&state->batch_loss, partial[0]);
+    }
+}
+
+__global__ void gather_columns_kernel(const float* data, std::size_t rows, const std::uint32_t* order,
+                                      const StepState* state, std::size_t batch_size, float* out, std::size_t count) {
+    const std::size_t i = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= count) return;
+    const std::size_t column = i / rows, row = i % rows;
+    const std::size_t sample = order[std::size_t(state->batch) * batch_size + column];
+    out[i] = data[sample * rows + row];
+}
+
+__global__ void begin_step_kernel(StepState* state, AdamSettings adam) {
+    state->batch = state->next_batch++;
+    const double steps = double(++state->steps);
+    // As latent::Adam on the CPU: the corrections in double, then rounded once to float.
+    state->step_size = float(state->learning_rate / (1.0 - pow(adam.beta1, steps)));
+    state->bias_correction2_sqrt = float(sqrt(1.0 - pow(adam.beta2, steps)));
+    state->decay = float(1.0 - state->learning_rate * adam.weight_decay);
+    state->batch_loss = 0;
+}
+
+__global__ void adam_kernel(float* p, const float* g, float* m, float* v, std::size_t count, AdamSettings settings,
+                            const StepState* state) {
+    const std::size_t i = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= count) return;
+    const float beta1 = float(settings.beta1), beta2 = float(settings.beta2);
+    const float one_minus_beta1 = float(1 - settings.beta1), one_minus_beta2 = float(1 - settings.beta2);
+    float parameter = p[i], gradient = g[i];
+    if (settings.weight_decay != 0) {
+        if (settings.decoupled)
+            parameter *= state->decay;
+        else
+            gradient += float(settings.weight_decay) * parameter;
+    }
+    const float first = m[i] * beta1 + one_minus_beta1 * gradient;
+    const float second = v[i] * beta2 + (one_minus_beta2 * gradient) * gradient;
+    m[i] = first;
+    v[i] = second;
+    p[i] = parameter + (-state->step_size * first) / (sqrtf(second) / state->bias_correction2_sqrt +
+                                                      float(settings.epsilon));
+}
+
+__global__ void sgd_kernel(float* p, const float* g, float* velocity, std::size_t count, SgdSettings settings,
+                           const StepState* state) {
+    const std::size_t i = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= count) return;
+    const float lr = float(state->learning_rate), momentum = float(settings.momentum);
+    const float d = g[i] + float(settings.weight_decay) * p[i];
+    if (settings.momentum == 0) {
+        p[i] -= lr * d;
+        return;
+    }
+    // As torch.optim.SGD: the velocity starts at the first gradient, without dampening.
+    const float v = state->steps == 1 ? d : velocity[i] * momentum + float(1 - settings.dampening) * d;
+    velocity[i] = v;
+    p[i] -= settings.nesterov ? lr * (d + momentum * v) : lr * v;
+}
+
+}  // namespace
+
+int device_count() noexcept {
+    int count = 0;
+    if (cudaGetDeviceCount(&count) != cudaSuccess) {
+        (void)cudaGetLastError();  // clears the error, so that later calls do not report it
+        return 0;
+    }
+    return count;
+}
+
+Context* create_context() {
+    if (device_count() == 0)
+        throw device_error("latent::backend::cuda: expected a CUDA device, found none (no GPU or no driver); "
+                           "backend::automatic falls back to the CPU instead");
+    auto* context = new Context;
+    try {
+        check(cudaStreamCreateWithFlags(&context->stream, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
+        check(cublasCreate(&context->blas), "cublasCreate");
+        check(cublasSetStream(context->blas, context->stream), "cublasSetStream");
+        check(cudaMalloc(&context->blas_workspace, blas_workspace_bytes), "cudaMalloc (cuBLAS workspace)");
+        check(cublasSetWorkspace(context->blas, context->blas_workspace, blas_workspace_bytes), "cublasSetWorkspace");
+    } catch (...) {
+        destroy_context(context);
+        throw;
+    }
+    return context;
+}
+
+void destroy_context(Context* context) noexcept {
+    if (!context) return;
+    if (context->blas) cublasDestroy(context->blas);
+    if (context->blas_workspace) cudaFree(context->blas_workspace);
+    if (context->stream) cudaStreamDestroy(context->stream);
+    delete context;
+}
+
+void* allocate(std::size_t bytes) {
+    void* pointer = nullptr;
+    if (bytes) check(cudaMalloc(&pointer, bytes), "cudaMalloc");
+    return pointer;
+}
+
+void release(void* pointer) noexcept {
+    if (pointer) cudaFree(pointer);
+}
+
+void upload(Context& context, void* device, const void* host, std::size_t bytes) {
+    if (bytes) check(cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice, context.stream), "cudaMemcpyAsync");
+    // The host buffer may change as soon as this returns: wait until the copy has read it.
+    synchronize(context);
+}
+
+void download(Context& context, void* host, const void* device, std::size_t bytes) {
+    if (bytes) check(cudaMemcpyAsync(host, device, bytes, cudaMemcpyDeviceToHost, context.stream), "cudaMemcpyAsync");
+    synchronize(context);
+}
+
+void fill_zero(Context& context, void* device, std::size_t bytes) {
+    if (bytes) check(cudaMemsetAsync(device, 0, bytes, context.stream), "cudaMemsetAsync");
+}
+
+void synchronize(Context& context) { check(cudaStreamSynchronize(context.stream), "cudaStreamSynchronize"); }
+
+void gemm(Context& context, bool transpose_a, bool transpose_b, int m, int n, int k, const float* a, int lda,
+          const float* b, int ldb, float* c, int ldc, bool accumulate) {
+    const float alpha = 1.0f, beta = accumulate ? 1.0f : 0.0f;
+    check(cublasSgemm(context.blas, transpose_a ? CUBLAS_OP_T : CUBLAS_OP_N, transpose_b ? CUBLAS_OP_T : CUBLAS_OP_N,
+                      m, n, k, &alpha, a, lda, b, ldb, &beta, c, ldc),
+          "cublasSgemm");
+}
+
+void bias_activation(Context& context, DeviceActivation act, const float* bias, float* z, float* y, int rows,
+                     int cols) {
+    const std::size_t count = std::size_t(rows) * std::size_t(cols);
+    if (!count) return;
+    bias_activation_kernel<<<blocks_for(count), threads, 0, context.stream>>>(act, bias, z, y, rows, count);
+    check_launch("bias_activation_kernel");
+}
+
+void activation_backward(Context& context, DeviceActivation act, const float* y, float* dy, std::size_t count) {
+    if (!count) return;
+    activation_backward_kernel<<<blocks_for(count), threads, 0, context.stream>>>(act, y, dy, count);
+    check_launch("activation_backward_kernel");
+}
+
+void row_sums(Context& context, const float* m, float* sums, int rows, int cols) {
+    row_sums_kernel<<<blocks_for(std::size_t(rows)), threads, 0, context.stream>>>(m, sums, rows, cols);
+    check_launch("row_sums_kernel");
+}
+
+void output_loss(Context& context, DeviceActivation act, DeviceLoss loss, const float* bias, float* z, float* y,
+                 const float* target, float* dz, int rows, int cols, double* sum, StepState* state) {
+    const std::size_t count = std::size_t(rows) * std::size_t(cols);
+    if (!count) return;
+    output_loss_kernel<<<blocks_for(count), threads, 0, context.stream>>>(act, loss, bias, z, y, target, dz, rows,
+                                                                          count, sum, state);
+    check_launch("output_loss_kernel");
+}
+
+void gather_columns(Context& context, const float* data, int rows, const std::uint32_t* order,
+                    const StepState* state, int batch_size, float* out, int cols) {
+    const std::size_t count = std::size_t(rows) * std::size_t(cols);
+    if (!count) return;
+    gather_columns_kernel<<<blocks_for(count), threads, 0, context.stream>>>(data, std::size_t(rows), order, state,
+                                                                             std::size_t(batch_size), out, count);
+    check_launch("gather_columns_kernel");
+}
+
+void begin_step(Context& context, StepState* state, AdamSettings adam) {
+    begin_step_kernel<<<1, 1, 0, context.stream>>>(state, adam);
+    check_launch("begin_step_kernel");
+}
+
+void adam_update(Context& context, float* parameters, const float* gradients, float* first_moment,
+                 float* second_moment, std::size_t count, AdamSettings settings, const StepState* state) {
+    adam_kernel<<<blocks_for(count), threads, 0, context.stream>>>(parameters, gradients, first_moment, second_moment,
+                                                                   count, settings, state);
+    check_launch("adam_kernel");
+}
+
+void sgd_update(Context& context, float* parameters, const float* gradients, float* velocity, std::size_t count,
+                SgdSettings settings, const StepState* state) {
+    sgd_kernel<<<blocks_for(count), threads, 0, context.stream>>>(parameters, gradients, velocity, count, settings,
+                                                                  state);
+    check_launch("sgd_kernel");
+}
+
+void begin_capture(Context& context) {
+    check(cudaStreamBeginCapture(context.stream, cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture");
+}
+
+Graph* end_capture(Context& context) {
+    cudaGraph_t graph = nullptr;
+    check(cudaStreamEndCapture(context.stream, &graph), "cudaStreamEndCapture");
+    auto* result = new Graph;
+    const cudaError_t status = cudaGraphInstantiate(&result->exec, graph, 0);
+    cudaGraphDestroy(graph);
+    if (status != cudaSuccess) {
+        delete result;
+        check(status, "cudaGraphInstantiate");
+    }
+    return result;
+}
+
+void launch(Context& context, Graph& graph) { check(cudaGraphLaunch(graph.exec, context.stream), "cudaGraphLaunch"); }
+
+void destroy_graph(Graph* graph) noexcept {
+    if (!graph) return;
+    if (graph->exec) cudaGraphExecDestroy(graph->exec);
+    delete graph;
+}
+
+}  // namespace latent::detail::cuda

@@ -1,0 +1,73 @@
+// The GPU backends' policy types as far as the CPU can check them: their names, backend::automatic on the
+// CPU (this test program is built without latent::cuda, so automatic finds no GPU and must compute exactly as
+// backend::cpu), and model files that move between the CPU and the cuda backend. The device side is tested by
+// tests/gpu/ (the latent_gpu_tests program).
+
+#include <latent/latent.hpp>
+
+#include <doctest/doctest.h>
+
+#include "support/files.hpp"
+
+#include <algorithm>
+
+using namespace latent;
+
+namespace {
+using Encoder = Sequential<Dense<6, 4, Tanh>, Dense<4, 2>>;
+using Decoder = Sequential<Dense<2, 4, ReLU>, Dense<4, 6, Sigmoid>>;
+
+Dataset<float> small_data() {
+    Rng rng{5};
+    std::vector<float> values(6 * 40);
+    for (float& v : values) v = float(rng.uniform());
+    return Dataset<float>(std::move(values), 1, 6, {}, 1.0);
+}
+}  // namespace
+
+TEST_CASE("the GPU policies are backends with names, computing in float") {
+    static_assert(Backend<backend::cuda> && Backend<backend::basic_cuda<false>> && Backend<backend::automatic>);
+    static_assert(std::is_same_v<backend::cuda::scalar, float> && std::is_same_v<backend::automatic::scalar, float>);
+    static_assert(backend::cuda::capture_steps && !backend::basic_cuda<false>::capture_steps);
+    CHECK(backend::cuda::name() == "cuda");
+    CHECK(backend::basic_cuda<false>::name() == "cuda<uncaptured>");
+    CHECK(backend::automatic::name() == "automatic");
+    CHECK(Autoencoder<Encoder, Decoder, backend::cuda>{1}.summary().find("(backend cuda)") != std::string::npos);
+}
+
+TEST_CASE("without latent::cuda no GPU is reported, and backend::automatic computes as backend::cpu, bit for bit") {
+    CHECK_FALSE(backend::cuda_available());
+    CHECK_FALSE(detail::uses_gpu<backend::automatic>());
+
+    Autoencoder<Encoder, Decoder, backend::automatic> automatic{3};
+    Autoencoder<Encoder, Decoder> cpu{3};
+    REQUIRE(std::ranges::equal(automatic.parameters(), cpu.parameters()));
+    const Dataset<float> data = small_data();
+    const FitOptions options{.epochs = 2, .batch_size = 8, .seed = 4, .verbosity = Verbosity::silent};
+    Trainer on_automatic(automatic, Adam<float>{}, BCE{});
+    Trainer on_cpu(cpu, Adam<float>{}, BCE{});
+    const History a = on_automatic.fit(data, options);
+    const History c = on_cpu.fit(data, options);
+    CHECK(a.last().train_loss == c.last().train_loss);
+    CHECK(std::ranges::equal(automatic.parameters(), cpu.parameters()));
+    const Matrix<float> x = data.batch(0, 5);
+    CHECK(automatic.reconstruct(x) == cpu.reconstruct(x));
+    CHECK(automatic.encoder().predict(x) == cpu.encoder().predict(x));
+}
+
+TEST_CASE("model files leave the backend out: a CPU model's file loads into a cuda model and back") {
+    const testing::ScratchDirectory scratch;
+    const Autoencoder<Encoder, Decoder> cpu{11};
+    CHECK(Autoencoder<Encoder, Decoder, backend::cuda>::signature() == Autoencoder<Encoder, Decoder>::signature());
+    save_model(cpu, scratch.path / "cpu.latent");
+    Autoencoder<Encoder, Decoder, backend::cuda> gpu{12};
+    REQUIRE_FALSE(std::ranges::equal(gpu.parameters(), cpu.parameters()));
+    load_model(gpu, scratch.path / "cpu.latent");
+    CHECK(std::ranges::equal(gpu.parameters(), cpu.parameters()));
+
+    save_model(gpu, scratch.path / "gpu.latent");
+    CHECK(testing::read_file(scratch.path / "gpu.latent") == testing::read_file(scratch.path / "cpu.latent"));
+    Autoencoder<Encoder, Decoder, backend::automatic> automatic{13};
+    load_model(automatic, scratch.path / "gpu.latent");
+    CHECK(std::ranges::equal(automatic.parameters(), cpu.parameters()));
+}

@@ -1,0 +1,15 @@
+// expect: latent: this layer has no implementation on this backend
+// expect: Kernel<latent::backend::basic_cuda<true>, latent::TiedDense<
+// A tied decoder on the cuda backend, which has no TiedDense kernel (in a build with latent::cuda).
+#define LATENT_WITH_CUDA 1
+#include <latent/latent.hpp>
+
+using First = latent::Dense<8, 4, latent::ReLU>;
+using Encoder = latent::Sequential<First>;
+using Decoder = latent::Sequential<latent::TiedDense<First, 0, latent::Sigmoid>>;
+
+int main() {
+    const latent::Autoencoder<Encoder, Decoder, latent::backend::cuda> model;
+    const latent::Matrix<float> x = latent::Matrix<float>::Zero(8, 1);
+    return int(model.reconstruct(x).size());
+}

@@ -299,6 +299,8 @@ def main():
             return []
         rows = run_json([bench, "conv", "--batches", str(args.conv_batches), "--seed", str(args.seed),
                          "--data", args.data], 1, "latent conv")
+        rows += run_json([bench, "conv", "--batches", str(args.conv_batches), "--seed", str(args.seed),
+                          "--data", args.data, "--threads", "2"], 2, "latent conv 2 threads")
         cmd = [sys.executable, os.path.abspath(__file__), "--child", "--model", "conv", "--threads", "1",
                "--conv-batches", str(args.conv_batches), "--seed", str(args.seed), "--data", args.data]
         saved = {k: os.environ.get(k) for k in ("GLIBC_TUNABLES", "OPENBLAS_CORETYPE")}
@@ -315,14 +317,16 @@ def main():
         return rows
 
     def conv_table(rows):
-        conv = {r["library"]: r for r in rows if r["kind"] == "conv"}
-        if "latent" not in conv or "pytorch" not in conv:
+        conv = {(r["library"], r["threads"]): r for r in rows if r["kind"] == "conv"}
+        if ("latent", 1) not in conv or ("pytorch", 1) not in conv:
             return []
-        lat, pt = conv["latent"], conv["pytorch"]
-        T = [f"## Convolutional autoencoder (Keras tutorial model), batch 128, 1 thread, {lat['batches']} batches\n",
+        lat, pt = conv[("latent", 1)], conv[("pytorch", 1)]
+        T = [f"## Convolutional autoencoder (Keras tutorial model), batch 128, {lat['batches']} batches\n",
              "| library | s/epoch (extrapolated) | CPU s/epoch | loss of the last 20 batches | peak RSS MiB |",
              "|---|---|---|---|---|"]
-        for name, r in (("latent", lat), ("pytorch (tuned)", pt)):
+        for name, r in (("latent", lat), ("latent, 2 threads", conv.get(("latent", 2))), ("pytorch (tuned)", pt)):
+            if r is None:
+                continue
             T.append(f"| {name} | {r['seconds_per_epoch']:.2f} | {r['cpu_seconds_per_epoch']:.2f} | "
                      f"{r['tail_loss']:.4f} | {r['peak_rss_kib'] / MIB:.0f} |")
         T.append(f"\nPyTorch s/epoch / latent s/epoch: {pt['seconds_per_epoch'] / lat['seconds_per_epoch']:.2f}x wall, "
@@ -576,8 +580,14 @@ def main():
     text = "\n".join(L) + "\n"
     print(text)
     if args.out:
+        # benchmarks/gpu/run.py writes its own section between these markers: keep it.
+        gpu_section = ""
+        if os.path.exists(args.out):
+            with open(args.out) as f:
+                found = re.search(r"<!-- gpu-results.*?<!-- end of gpu-results -->\n?", f.read(), re.S)
+            gpu_section = "\n" + found.group(0) if found else ""
         with open(args.out, "w") as f:
-            f.write(text)
+            f.write(text + gpu_section)
         print(f"wrote {args.out}", file=sys.stderr)
     with open(os.path.join(tempfile.gettempdir(), "latent_run_py_rows.json"), "w") as f:
         json.dump(dict(rows=rows, compile=compile_info, load_before=load_before, load_after=load_after), f)

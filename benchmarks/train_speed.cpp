@@ -5,7 +5,7 @@
 //       trains with the examples' settings (batch 64, Adam 1e-3; deep3: MSE, weight decay 1e-5;
 //       simple: BCE) on --threads threads, then, with --infer, times deep3 reconstruct() at batch 1024 on
 //       the test set on as many.
-//   bench_train_speed conv [--batches 200] [--seed 1] [--data DIR]
+//   bench_train_speed conv [--batches 200] [--seed 1] [--data DIR] [--threads 1]
 //       trains the Keras tutorial's convolutional autoencoder (examples/12_conv_autoencoder.cpp: MSE, Adam 1e-3
 //       with epsilon 1e-7, batch 128) on the first `batches` batches of the training set, and extrapolates the
 //       time per batch after the first to an epoch of 60,000 images.
@@ -217,10 +217,11 @@ int train_conv(const Options& options) {
         }
         if (report.batch + 20 >= report.batches) tail_loss += report.loss / 20;
     });
-    trainer.fit(subset, {.epochs = 1, .batch_size = conv_batch, .seed = options.seed, .verbosity = latent::Verbosity::silent});
+    trainer.fit(subset, {.epochs = 1, .batch_size = conv_batch, .seed = options.seed,
+                         .verbosity = latent::Verbosity::silent, .threads = options.threads});
     const double per_epoch = 60000.0 / double(conv_batch) / double(batches - 1);
     std::cout.precision(9);
-    std::cout << "{\"kind\": \"conv\", \"library\": \"latent\", \"model\": \"conv\", \"threads\": 1"
+    std::cout << "{\"kind\": \"conv\", \"library\": \"latent\", \"model\": \"conv\", \"threads\": " << options.threads
               << ", \"batches\": " << batches << ", \"seconds_per_epoch\": " << wall * per_epoch
               << ", \"cpu_seconds_per_epoch\": " << cpu * per_epoch << ", \"tail_loss\": " << tail_loss
               << ", \"peak_rss_kib\": " << peak_rss_kib() << "}\n";
@@ -347,7 +348,7 @@ int run_floor(const Options& options) {
 
 int usage() {
     std::cerr << "usage: bench_train_speed train deep3|simple [--epochs 3] [--seed 1] [--data DIR] [--infer] [--threads 1]\n"
-                 "       bench_train_speed conv [--batches 200] [--seed 1] [--data DIR]\n"
+                 "       bench_train_speed conv [--batches 200] [--seed 1] [--data DIR] [--threads 1]\n"
                  "       bench_train_speed floor [--trials 15]\n";
     return 2;
 }

@@ -1,8 +1,11 @@
-// Data-parallel training over MPI: deep3 on Fashion-MNIST with latent::mpi::Communicator, at as many processes
-// as mpirun starts. Rank 0 prints one JSON object (driven by benchmarks/mpi_scaling.py, which runs 1 and 2
-// processes and computes the scaling efficiency).
+// Data-parallel training over MPI: deep3 or the convolutional autoencoder on Fashion-MNIST with
+// latent::mpi::Communicator, at as many processes as mpirun starts. Rank 0 prints one JSON object (driven by
+// benchmarks/mpi_scaling.py, which runs 1 and 2 processes and computes the scaling efficiency).
 //
-//   mpirun -np N bench_mpi_scaling [--batch 64] [--epochs 2] [--reduction allreduce|fixed_order] [--data DIR]
+//   mpirun -np N bench_mpi_scaling [--model deep3|conv] [--batch 64] [--epochs 2] [--samples 60000]
+//                                  [--reduction allreduce|fixed_order] [--data DIR]
+//
+// --samples trains on the first N training images (the conv model's full epoch takes half a minute here).
 //
 // The global batch is --batch: each process trains on its share of every batch, so N processes do the same
 // steps as one (strong scaling). Reported per epoch (median): wall seconds of the training loop; seconds in the
@@ -30,7 +33,19 @@ using Deep3Decoder = latent::Sequential<latent::Dense<3, 12, latent::ReLU>, late
                                         latent::Dense<64, 128, latent::ReLU>, latent::Dense<128, 784, latent::Sigmoid>>;
 using Deep3 = latent::Autoencoder<Deep3Encoder, Deep3Decoder>;
 
+// The Keras tutorial's model, as examples/12_conv_autoencoder.cpp.
+using Keras = latent::init::GlorotUniform;
+using ConvEncoder = latent::Sequential<latent::Input<1, 28, 28>,
+                                       latent::Conv2D<32, 3, latent::ReLU, latent::Padding::same, 1, Keras>,
+                                       latent::MaxPool2D<2>,
+                                       latent::Conv2D<64, 3, latent::ReLU, latent::Padding::same, 1, Keras>,
+                                       latent::MaxPool2D<2>, latent::Flatten, latent::Dense<64 * 7 * 7, 128, latent::ReLU, Keras>>;
+using ConvDecoder = latent::Sequential<latent::Dense<128, 784, latent::Sigmoid, Keras>, latent::Reshape<1, 28, 28>>;
+using Conv = latent::Autoencoder<ConvEncoder, ConvDecoder>;
+
 struct Options {
+    std::string model = "deep3";
+    std::size_t samples = 0;  // 0: all
     std::size_t batch = 64;
     std::size_t epochs = 2;
     latent::mpi::Reduction reduction = latent::mpi::Reduction::allreduce;
@@ -43,7 +58,9 @@ Options parse(int argc, char** argv) {
         const std::string_view arg = argv[i];
         if (i + 1 >= argc) throw latent::argument_error("bench_mpi_scaling: expected a value after " + std::string(arg));
         const std::string value = argv[++i];
-        if (arg == "--batch") options.batch = std::stoul(value);
+        if (arg == "--model" && (value == "deep3" || value == "conv")) options.model = value;
+        else if (arg == "--samples") options.samples = std::stoul(value);
+        else if (arg == "--batch") options.batch = std::stoul(value);
         else if (arg == "--epochs") options.epochs = std::stoul(value);
         else if (arg == "--data") options.data = value;
         else if (arg == "--reduction" && (value == "allreduce" || value == "fixed_order"))
@@ -62,13 +79,10 @@ double median(std::vector<double> values) {
 
 }  // namespace
 
-int main(int argc, char** argv) try {
-    latent::mpi::Environment environment(argc, argv);
-    const Options options = parse(argc, argv);
-    const auto data = latent::load_fashion_mnist(options.data);
-
-    Deep3 model{1};
-    latent::Trainer trainer{model, latent::Adam{{.learning_rate = 1e-3, .weight_decay = 1e-5}}, latent::MSE{},
+template <class Model>
+int train(const Options& options, const latent::Dataset<std::uint8_t>& train_set, const latent::AdamOptions& adam) {
+    Model model{1};
+    latent::Trainer trainer{model, latent::Adam{adam}, latent::MSE{},
                             latent::mpi::Communicator(MPI_COMM_WORLD, options.reduction)};
     auto& communicator = trainer.communicator();
     std::vector<double> summing;  // seconds in the gradient sums, per epoch
@@ -77,11 +91,11 @@ int main(int argc, char** argv) try {
         summing.push_back(communicator.communication_seconds() - summed_before);
         summed_before = communicator.communication_seconds();
     });
-    const auto history = trainer.fit(data.train, {.epochs = options.epochs, .batch_size = options.batch, .seed = 1,
-                                                  .verbosity = latent::Verbosity::silent});
+    const auto history = trainer.fit(train_set, {.epochs = options.epochs, .batch_size = options.batch, .seed = 1,
+                                                 .verbosity = latent::Verbosity::silent});
 
     // The sum alone: one step's buffer (the gradients and the loss), the processes lined up before each.
-    std::vector<float> buffer(Deep3::parameter_count + 1, 1.0f);
+    std::vector<float> buffer(Model::parameter_count + 1, 1.0f);
     constexpr int repeats = 200;
     double alone = 0;
     for (int i = 0; communicator.size() > 1 && i < repeats; ++i) {  // one process alone never sums
@@ -93,11 +107,11 @@ int main(int argc, char** argv) try {
 
     std::vector<double> seconds;
     for (const auto& record : history.epochs) seconds.push_back(record.seconds);
-    const double steps = double((data.train.size() + options.batch - 1) / options.batch);
+    const double steps = double((train_set.size() + options.batch - 1) / options.batch);
     if (communicator.rank() == 0) {
         std::cout.precision(6);
-        std::cout << "{\"model\": \"deep3\", \"processes\": " << communicator.size() << ", \"batch\": " << options.batch
-                  << ", \"reduction\": \""
+        std::cout << "{\"model\": \"" << options.model << "\", \"processes\": " << communicator.size()
+                  << ", \"batch\": " << options.batch << ", \"samples\": " << train_set.size() << ", \"reduction\": \""
                   << (options.reduction == latent::mpi::Reduction::allreduce ? "allreduce" : "fixed_order")
                   << "\", \"epochs\": " << seconds.size() << ", \"epoch_seconds\": " << median(seconds)
                   << ", \"sum_seconds\": " << median(summing)
@@ -105,6 +119,17 @@ int main(int argc, char** argv) try {
                   << ", \"final_train_loss\": " << history.last().train_loss << "}\n";
     }
     return 0;
+}
+
+int main(int argc, char** argv) try {
+    latent::mpi::Environment environment(argc, argv);
+    const Options options = parse(argc, argv);
+    const auto data = latent::load_fashion_mnist(options.data);
+    const std::size_t samples = options.samples ? std::min(options.samples, data.train.size()) : data.train.size();
+    const auto train_set = data.train.slice(0, samples);
+    if (options.model == "conv")  // the example's settings: Keras' Adam epsilon
+        return train<Conv>(options, train_set, {.learning_rate = 1e-3, .epsilon = 1e-7});
+    return train<Deep3>(options, train_set, {.learning_rate = 1e-3, .weight_decay = 1e-5});
 } catch (const std::exception& e) {
     std::cerr << "bench_mpi_scaling: " << e.what() << "\n";
     return 1;

@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include "support/backend_agreement.hpp"
 #include "support/files.hpp"
 
 #include <algorithm>
@@ -14,15 +15,8 @@
 using namespace latent;
 
 namespace {
-using Encoder = Sequential<Dense<6, 4, Tanh>, Dense<4, 2>>;
-using Decoder = Sequential<Dense<2, 4, ReLU>, Dense<4, 6, Sigmoid>>;
-
-Dataset<float> small_data() {
-    Rng rng{5};
-    std::vector<float> values(6 * 40);
-    for (float& v : values) v = float(rng.uniform());
-    return Dataset<float>(std::move(values), 1, 6, {}, 1.0);
-}
+using Encoder = testing::SmallEncoder;
+using Decoder = testing::SmallDecoder;
 }  // namespace
 
 TEST_CASE("the GPU policies are backends with names, computing in float") {
@@ -39,20 +33,7 @@ TEST_CASE("without latent::cuda no GPU is reported, and backend::automatic compu
     CHECK_FALSE(backend::cuda_available());
     CHECK_FALSE(detail::uses_gpu<backend::automatic>());
 
-    Autoencoder<Encoder, Decoder, backend::automatic> automatic{3};
-    Autoencoder<Encoder, Decoder> cpu{3};
-    REQUIRE(std::ranges::equal(automatic.parameters(), cpu.parameters()));
-    const Dataset<float> data = small_data();
-    const FitOptions options{.epochs = 2, .batch_size = 8, .seed = 4, .verbosity = Verbosity::silent};
-    Trainer on_automatic(automatic, Adam<float>{}, BCE{});
-    Trainer on_cpu(cpu, Adam<float>{}, BCE{});
-    const History a = on_automatic.fit(data, options);
-    const History c = on_cpu.fit(data, options);
-    CHECK(a.last().train_loss == c.last().train_loss);
-    CHECK(std::ranges::equal(automatic.parameters(), cpu.parameters()));
-    const Matrix<float> x = data.batch(0, 5);
-    CHECK(automatic.reconstruct(x) == cpu.reconstruct(x));
-    CHECK(automatic.encoder().predict(x) == cpu.encoder().predict(x));
+    testing::check_automatic_computes_as_cpu(BCE{});
 }
 
 TEST_CASE("model files leave the backend out: a CPU model's file loads into a cuda model and back") {

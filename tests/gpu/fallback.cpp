@@ -6,38 +6,22 @@
 
 #include <doctest/doctest.h>
 
+#include "support/backend_agreement.hpp"
 #include "support/files.hpp"
-
-#include <algorithm>
 
 using namespace latent;
 
 namespace {
-using Encoder = Sequential<Dense<6, 4, Tanh>, Dense<4, 2>>;
-using Decoder = Sequential<Dense<2, 4, ReLU>, Dense<4, 6, Sigmoid>>;
-
-Dataset<float> small_data() {
-    Rng rng{5};
-    std::vector<float> values(6 * 40);
-    for (float& v : values) v = float(rng.uniform());
-    return Dataset<float>(std::move(values), 1, 6, {}, 1.0);
-}
+using Encoder = testing::SmallEncoder;
+using Decoder = testing::SmallDecoder;
+using testing::small_data;
 }  // namespace
 
 TEST_SUITE("fallback") {
 TEST_CASE("with latent::cuda but no device, backend::automatic trains and infers on the CPU, bit for bit") {
     REQUIRE(detail::built_with_cuda);
     REQUIRE_FALSE(backend::cuda_available());
-    Autoencoder<Encoder, Decoder, backend::automatic> automatic{3};
-    Autoencoder<Encoder, Decoder> cpu{3};
-    const Dataset<float> data = small_data();
-    const FitOptions options{.epochs = 2, .batch_size = 8, .seed = 4, .verbosity = Verbosity::silent};
-    Trainer on_automatic(automatic, Adam<float>{}, MSE{});
-    Trainer on_cpu(cpu, Adam<float>{}, MSE{});
-    CHECK(on_automatic.fit(data, options).last().train_loss == on_cpu.fit(data, options).last().train_loss);
-    CHECK(std::ranges::equal(automatic.parameters(), cpu.parameters()));
-    const Matrix<float> x = data.batch(0, 5);
-    CHECK(automatic.reconstruct(x) == cpu.reconstruct(x));
+    testing::check_automatic_computes_as_cpu(MSE{});
 }
 
 TEST_CASE("backend::cuda without a device throws device_error saying so") {

@@ -11,6 +11,8 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 using namespace latent;
@@ -45,15 +47,16 @@ std::vector<double> train_precise() {
     return {model.parameters().begin(), model.parameters().end()};
 }
 
-// Large enough that its products, element-wise passes and Adam update are split over threads.
+// Large enough that its products, element-wise passes and optimizer update are split over threads.
 using Wide = Autoencoder<Sequential<Dense<256, 64, ReLU>>, Sequential<Dense<64, 256, Sigmoid>>>;
 
-std::vector<float> train_wide(std::size_t threads) {
+template <class Optimizer>
+std::vector<float> train_wide(Optimizer optimizer, std::size_t threads) {
     Rng rng{5};
     std::vector<float> v(512 * 256);
     for (float& x : v) x = float(rng.uniform());
     Wide model{3};
-    Trainer trainer{model, Adam{{.learning_rate = 1e-3, .weight_decay = 1e-4}}, BCE{}};
+    Trainer trainer{model, std::move(optimizer), BCE{}};
     trainer.fit(Dataset<float>(std::move(v), 16, 16),
                 {.epochs = 2, .batch_size = 64, .seed = 9, .verbosity = Verbosity::silent, .threads = threads});
     return {model.parameters().begin(), model.parameters().end()};
@@ -61,10 +64,20 @@ std::vector<float> train_wide(std::size_t threads) {
 
 }  // namespace
 
-TEST_CASE("any thread count gives bitwise the weights of one thread") {
-    const auto one = train_wide(1);
+TEST_CASE_TEMPLATE("any thread count gives bitwise the weights of one thread, with each optimizer", Optimizer, Adam<float>,
+                   SGD<float>, RMSProp<float>) {
+    // Every option that adds a buffer or a term to the update, so that each is split over the threads.
+    const auto optimizer = [] {
+        if constexpr (std::is_same_v<Optimizer, Adam<float>>)
+            return Optimizer{{.learning_rate = 1e-3, .weight_decay = 1e-4}};
+        else if constexpr (std::is_same_v<Optimizer, SGD<float>>)
+            return Optimizer{{.learning_rate = 1e-2, .momentum = 0.9, .weight_decay = 1e-4, .nesterov = true}};
+        else
+            return Optimizer{{.learning_rate = 1e-3, .weight_decay = 1e-4, .momentum = 0.5, .centered = true}};
+    };
+    const auto one = train_wide(optimizer(), 1);
     for (std::size_t threads : {2, 3}) {
-        const auto many = train_wide(threads);
+        const auto many = train_wide(optimizer(), threads);
         REQUIRE(many.size() == one.size());
         CHECK(std::memcmp(one.data(), many.data(), one.size() * sizeof(float)) == 0);
     }

@@ -2,6 +2,7 @@
 // RMSProp, as torch.optim.RMSprop (with its optional momentum and centring).
 
 #include "latent/core/matrix.hpp"
+#include "latent/core/threads.hpp"
 #include "latent/optimizers/optimizer.hpp"
 
 #include <algorithm>
@@ -50,23 +51,27 @@ public:
     /// requires: prepare(parameters.size()) was called; gradients.size() == parameters.size().
     void step(std::span<Scalar> parameters, std::span<const Scalar> gradients) {
         detail::check_step_sizes("RMSProp", square_average_.size(), parameters.size(), gradients.size());
-        using Array = Eigen::Array<Scalar, Eigen::Dynamic, 1>;
-        const auto n = Eigen::Index(parameters.size());
-        Eigen::Map<Array> p(parameters.data(), n), square_average(square_average_.data(), n);
-        const Eigen::Map<const Array> raw_gradient(gradients.data(), n);
-        const auto g = raw_gradient + Scalar(options_.weight_decay) * p;
         const Scalar alpha = Scalar(options_.alpha), one_minus_alpha = Scalar(1 - options_.alpha);
         const Scalar epsilon = Scalar(options_.epsilon), lr = Scalar(options_.learning_rate);
-
+        const Scalar weight_decay = Scalar(options_.weight_decay);
         ++steps_;
-        square_average = square_average * alpha + (one_minus_alpha * g) * g;
-        if (options_.centered) {
-            Eigen::Map<Array> gradient_average(gradient_average_.data(), n);
-            gradient_average = gradient_average * alpha + one_minus_alpha * g;
-            update(p, g, (square_average - gradient_average * gradient_average).sqrt() + epsilon, lr);
-        } else {
-            update(p, g, square_average.sqrt() + epsilon, lr);
-        }
+        // Parts of whole vectors from aligned starts (see Adam): each element is computed the same way
+        // whatever the thread count.
+        detail::parallel_ranges(parameters.size(), 64, 16384, [&](std::size_t first, std::size_t end) {
+            using Array = Eigen::Array<Scalar, Eigen::Dynamic, 1>;
+            const auto n = Eigen::Index(end - first);
+            Eigen::Map<Array> p(parameters.data() + first, n), square_average(square_average_.data() + first, n);
+            const Eigen::Map<const Array> raw_gradient(gradients.data() + first, n);
+            const auto g = raw_gradient + weight_decay * p;
+            square_average = square_average * alpha + (one_minus_alpha * g) * g;
+            if (options_.centered) {
+                Eigen::Map<Array> gradient_average(gradient_average_.data() + first, n);
+                gradient_average = gradient_average * alpha + one_minus_alpha * g;
+                update(p, g, (square_average - gradient_average * gradient_average).sqrt() + epsilon, lr, first);
+            } else {
+                update(p, g, square_average.sqrt() + epsilon, lr, first);
+            }
+        });
     }
 
     double learning_rate() const noexcept { return options_.learning_rate; }
@@ -104,11 +109,12 @@ private:
                                                       {"centered", options_.centered ? 1.0 : 0.0}});
     }
 
+    /// The update of the parameters p, which start at index `first`.
     template <class P, class G, class Average>
-    void update(P& p, const G& g, const Average& average, Scalar lr) {
+    void update(P& p, const G& g, const Average& average, Scalar lr, std::size_t first) {
         if (options_.momentum > 0) {
             using Array = Eigen::Array<Scalar, Eigen::Dynamic, 1>;
-            Eigen::Map<Array> velocity(velocity_.data(), p.size());
+            Eigen::Map<Array> velocity(velocity_.data() + first, p.size());
             velocity = velocity * Scalar(options_.momentum) + g / average;
             p -= lr * velocity;
         } else {

@@ -2,6 +2,7 @@
 // Stochastic gradient descent with momentum, Nesterov momentum and weight decay, as torch.optim.SGD.
 
 #include "latent/core/matrix.hpp"
+#include "latent/core/threads.hpp"
 #include "latent/optimizers/optimizer.hpp"
 
 #include <algorithm>
@@ -50,29 +51,32 @@ public:
     /// requires: prepare(parameters.size()) was called; gradients.size() == parameters.size().
     void step(std::span<Scalar> parameters, std::span<const Scalar> gradients) {
         detail::check_step_sizes("SGD", prepared_, parameters.size(), gradients.size());
-        using Array = Eigen::Array<Scalar, Eigen::Dynamic, 1>;
-        const auto n = Eigen::Index(parameters.size());
-        Eigen::Map<Array> p(parameters.data(), n);
-        const Eigen::Map<const Array> g(gradients.data(), n);
         const Scalar lr = Scalar(options_.learning_rate), weight_decay = Scalar(options_.weight_decay);
-        const auto d = g + weight_decay * p;  // weight_decay 0 adds exact zeros
-        if (options_.momentum == 0) {
-            p -= lr * d;
-            ++steps_;
-            return;
-        }
-        Eigen::Map<Array> velocity(velocity_.data(), n);
-        const Scalar momentum = Scalar(options_.momentum);
-        // PyTorch starts the buffer at the first gradient, without dampening.
-        if (steps_++ == 0) {
-            velocity = d;
-        } else {
-            velocity = velocity * momentum + Scalar(1 - options_.dampening) * d;
-        }
-        if (options_.nesterov)
-            p -= lr * (d + momentum * velocity);
-        else
-            p -= lr * velocity;
+        const Scalar momentum = Scalar(options_.momentum), damped = Scalar(1 - options_.dampening);
+        const bool first_step = steps_++ == 0;
+        // Parts of whole vectors from aligned starts (see Adam): each element is computed the same way
+        // whatever the thread count.
+        detail::parallel_ranges(parameters.size(), 64, 16384, [&](std::size_t first, std::size_t end) {
+            using Array = Eigen::Array<Scalar, Eigen::Dynamic, 1>;
+            const auto n = Eigen::Index(end - first);
+            Eigen::Map<Array> p(parameters.data() + first, n);
+            const Eigen::Map<const Array> g(gradients.data() + first, n);
+            const auto d = g + weight_decay * p;  // weight_decay 0 adds exact zeros
+            if (options_.momentum == 0) {
+                p -= lr * d;
+                return;
+            }
+            Eigen::Map<Array> velocity(velocity_.data() + first, n);
+            // PyTorch starts the buffer at the first gradient, without dampening.
+            if (first_step)
+                velocity = d;
+            else
+                velocity = velocity * momentum + damped * d;
+            if (options_.nesterov)
+                p -= lr * (d + momentum * velocity);
+            else
+                p -= lr * velocity;
+        });
     }
 
     double learning_rate() const noexcept { return options_.learning_rate; }

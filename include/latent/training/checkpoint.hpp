@@ -280,6 +280,8 @@ TrainingCheckpoint<Scalar> deserialize_checkpoint(std::span<const std::uint8_t> 
     if (minor >= 1) {
         c.buffers = in.read_array<Scalar>("buffers");
         c.best_buffers = in.read_array<Scalar>("best buffers");
+        if (c.buffers.empty())  // a run without buffers writes format 1.0
+            throw format_error(where + ": expected buffers in a checkpoint of format 1.1, found none");
     }
     if (in.remaining() != 0)
         throw format_error(where + ": expected the file to end after the " + (minor >= 1 ? "buffers" : "history") +

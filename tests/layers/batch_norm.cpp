@@ -324,4 +324,61 @@ TEST_CASE("a run with BatchNorm resumed from its checkpoint ends bitwise as the 
     Trainer{resumed, Adam{}, MSE{}}.fit(set, rest);
     CHECK(bitwise_equal(std::span<const float>(resumed.parameters()), std::span<const float>(straight.parameters())));
     CHECK(bitwise_equal(std::span<const float>(resumed.buffers()), std::span<const float>(straight.buffers())));
+
+    // Short files and wrong buffer counts are refused with the usual typed errors.
+    const auto bytes = serialize_checkpoint(saved);
+    CHECK(bytes == testing::read_file(part.checkpoint));
+    for (std::size_t length = 0; length < bytes.size(); ++length)
+        CHECK_THROWS_AS((void)deserialize_checkpoint<float>(std::span(bytes).first(length)), format_error);
+    auto without = saved;
+    without.best_buffers.pop_back();
+    CHECK_THROWS_WITH_AS((void)deserialize_checkpoint<float>(serialize_checkpoint(without)),
+                         doctest::Contains("expected early stopping's best buffers to be none or 36 values"), format_error);
+    without.buffers.clear();
+    CHECK_THROWS_WITH_AS((void)deserialize_checkpoint<float>(serialize_checkpoint(without)),
+                         doctest::Contains("expected buffers in a checkpoint of format 1.1, found none"), format_error);
+    without.best_buffers.clear();
+    CHECK(serialize_checkpoint(without)[10] == 0);  // no buffers: format 1.0
+    auto shorter = saved;
+    shorter.buffers.pop_back();
+    shorter.best_buffers.pop_back();
+    save_checkpoint(shorter, dir.path / "shorter.ckpt");
+    ConvBNFloat model{6};
+    rest.resume_from = dir.path / "shorter.ckpt";
+    CHECK_THROWS_WITH_AS(Trainer(model, Adam{}, MSE{}).fit(set, rest),
+                         doctest::Contains("expected 36 buffers and 36 best buffers for early stopping, found 35 and 35"),
+                         format_error);
+}
+
+TEST_CASE("BatchNorm gives the same bits on 1, 2 and 3 threads") {
+    // 4 channels of 16 x 16 over 64 samples: enough values per channel for the channels to be split.
+    using Big = Bound<BatchNorm<>, Shape<4, 16, 16>>;
+    using K = Kernel<backend::cpu, Big>;
+    constexpr Eigen::Index size = 4 * 16 * 16, n = 64;
+    Rng rng{9};
+    Matrix<float> x(size, n), dy(size, n);
+    for (float& v : x.reshaped()) v = float(rng.normal());
+    for (float& v : dy.reshaped()) v = float(rng.normal());
+    std::vector<float> parameters{1.5f, 0.5f, -1.0f, 2.0f, 0.1f, 0.2f, 0.3f, 0.4f}, buffers(8);
+    Big::initialize_buffers(std::span<float>(buffers));
+    auto run = [&](std::size_t threads) {
+        const ThreadScope scope{threads};
+        Matrix<float> y(size, n), dx(size, n);
+        std::vector<float> gradients(8);
+        MatrixView<float> yv(y.data(), size, n), dyv(dy.data(), size, n), dxv(dx.data(), size, n);
+        K::State state{std::size_t(n)};
+        PassContext context{PassMode::training, Rng{0}};
+        K::forward(parameters.data(), buffers.data(), ConstMatrixView<float>(x.data(), size, n), yv, nullptr, state,
+                   context);
+        K::backward(parameters.data(), ConstMatrixView<float>(x.data(), size, n), as_const(yv), dyv, false,
+                    gradients.data(), &dxv, state);
+        std::vector<float> all(y.data(), y.data() + y.size());
+        all.insert(all.end(), dx.data(), dx.data() + dx.size());
+        all.insert(all.end(), gradients.begin(), gradients.end());
+        all.insert(all.end(), state.rows.begin(), state.rows.end());
+        return all;
+    };
+    const auto one = run(1);
+    CHECK(bitwise_equal(std::span<const float>(run(2)), std::span<const float>(one)));
+    CHECK(bitwise_equal(std::span<const float>(run(3)), std::span<const float>(one)));
 }

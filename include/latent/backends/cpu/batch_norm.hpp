@@ -2,12 +2,14 @@
 // BatchNorm on the CPU. A sample's values are its channels one after another, each `positions` values
 // long, so one sample is a positions x channels array and every statistic is a column sum of it, summed
 // over the samples in order: passes over the whole batch, vectorised along the positions of an image or
-// along the features of a flat input, and the same bits for any thread count.
+// along the features of a flat input. Threads take ranges of channels, and every channel's sums run over
+// the samples in the same order on any thread count: the same bits for any thread count.
 
 #include "latent/backends/backend.hpp"
 #include "latent/backends/cpu/policy.hpp"
 #include "latent/core/error.hpp"
 #include "latent/core/matrix.hpp"
+#include "latent/core/threads.hpp"
 #include "latent/layers/batch_norm.hpp"
 
 #include <cstddef>
@@ -24,9 +26,10 @@ struct Kernel<backend::basic_cpu<S>, Bound<BatchNorm<M1, M2, E1, E2>, In>> {
     using L = Bound<BatchNorm<M1, M2, E1, E2>, In>;
     static constexpr auto channels = Eigen::Index(L::channels), positions = Eigen::Index(L::positions);
     using Row = Eigen::Array<S, 1, Eigen::Dynamic>;
+    using RowView = Eigen::Map<Row>;
+    using ConstRowView = Eigen::Map<const Row>;
     using Cells = Eigen::Map<Eigen::Array<S, Eigen::Dynamic, Eigen::Dynamic>>;
     using ConstCells = Eigen::Map<const Eigen::Array<S, Eigen::Dynamic, Eigen::Dynamic>>;
-    using RowView = Eigen::Map<Row>;
 
     /// Per channel: the last training batch's mean, 1 / sqrt(variance + epsilon) and biased variance, the
     /// last pass's scale gamma / sqrt(variance + epsilon), and two means of the backward pass; sized once.
@@ -41,20 +44,32 @@ struct Kernel<backend::basic_cpu<S>, Bound<BatchNorm<M1, M2, E1, E2>, In>> {
     static void forward(const S* parameters, const S* buffers, ConstMatrixView<S> x, MatrixView<S> y, MatrixView<S>*,
                         State& state, PassContext& context) {
         const Eigen::Index n = x.cols();
-        const Eigen::Map<const Row> gamma(parameters, channels), beta(parameters + channels, channels);
-        RowView scale = state.row(3);
-        const S* mean = buffers;
-        if (context.mode == PassMode::training) {
-            batch_statistics(x, state);
-            mean = state.rows.data();
-            scale = gamma * state.row(1);
-        } else {
-            const Eigen::Map<const Row> running_variance(buffers + channels, channels);
-            scale = gamma * (running_variance + S(L::epsilon)).rsqrt();
+        const bool training = context.mode == PassMode::training;
+        if (training) {
+            state.count = std::size_t(n) * L::positions;
+            if (state.count < 2)
+                throw argument_error("latent::BatchNorm: expected more than 1 value per channel in a training batch "
+                                     "(as PyTorch), found " + std::to_string(state.count) +
+                                     ": a batch of 1 sample of a flat input");
+            state.pending = true;
         }
-        const Eigen::Map<const Row> centre(mean, channels);
-        for (Eigen::Index j = 0; j < n; ++j)
-            cells(y.data(), j) = ((values(x.data(), j).rowwise() - centre).rowwise() * scale).rowwise() + beta;
+        const ConstRowView gamma(parameters, channels), beta(parameters + channels, channels);
+        const ConstRowView running_variance(buffers + channels, channels);
+        const ConstRowView mean(training ? state.rows.data() : buffers, channels);
+        RowView inverse_std = state.row(1), scale = state.row(3);
+        over_channels(n, [&](Eigen::Index c, Eigen::Index k) {
+            if (training)
+                batch_statistics(x, state, c, k);
+            else
+                inverse_std.segment(c, k) = (running_variance.segment(c, k) + S(L::epsilon)).rsqrt();
+            scale.segment(c, k) = gamma.segment(c, k) * inverse_std.segment(c, k);
+            for (Eigen::Index j = 0; j < n; ++j)
+                cells(y.data(), j).middleCols(c, k) =
+                    ((values(x.data(), j).middleCols(c, k).rowwise() - mean.segment(c, k)).rowwise() *
+                     scale.segment(c, k))
+                        .rowwise() +
+                    beta.segment(c, k);
+        });
     }
 
     /// requires: the last forward pass was a training pass on x.
@@ -62,26 +77,33 @@ struct Kernel<backend::basic_cpu<S>, Bound<BatchNorm<M1, M2, E1, E2>, In>> {
                          S* gradients, MatrixView<S>* dx, State& state) {
         const Eigen::Index n = x.cols();
         const RowView mean = state.row(0), inverse_std = state.row(1);
-        RowView dgamma(gradients, channels), dbeta(gradients + channels, channels);
-        dgamma.setZero();
-        dbeta.setZero();
-        for (Eigen::Index j = 0; j < n; ++j) {
-            const ConstCells d = values(dy.data(), j);
-            dbeta += d.colwise().sum();
-            dgamma += (((values(x.data(), j).rowwise() - mean).rowwise() * inverse_std) * d).colwise().sum();
-        }
-        if (!dx) return;
-        // dx = gamma / std * (dy - mean(dy) - x_hat * mean(dy * x_hat)), the means over the channel's values.
-        const S count = S(state.count);
         RowView scale = state.row(3), dy_mean = state.row(4), dy_x_hat_mean = state.row(5);
-        scale = Eigen::Map<const Row>(parameters, channels) * inverse_std;
-        dy_mean = dbeta / count;
-        dy_x_hat_mean = dgamma / count;
-        for (Eigen::Index j = 0; j < n; ++j) {
-            const auto x_hat = (values(x.data(), j).rowwise() - mean).rowwise() * inverse_std;
-            cells(dx->data(), j) =
-                ((values(dy.data(), j).rowwise() - dy_mean) - x_hat.rowwise() * dy_x_hat_mean).rowwise() * scale;
-        }
+        RowView dgamma(gradients, channels), dbeta(gradients + channels, channels);
+        const S count = S(state.count);
+        over_channels(n, [&](Eigen::Index c, Eigen::Index k) {
+            const auto x_hat = [&](Eigen::Index j) {
+                return (values(x.data(), j).middleCols(c, k).rowwise() - mean.segment(c, k)).rowwise() *
+                       inverse_std.segment(c, k);
+            };
+            dgamma.segment(c, k).setZero();
+            dbeta.segment(c, k).setZero();
+            for (Eigen::Index j = 0; j < n; ++j) {
+                const auto d = values(dy.data(), j).middleCols(c, k);
+                dbeta.segment(c, k) += d.colwise().sum();
+                dgamma.segment(c, k) += (x_hat(j) * d).colwise().sum();
+            }
+            if (!dx) return;
+            // dx = gamma / std * (dy - mean(dy) - x_hat * mean(dy * x_hat)), the means over the channel's values.
+            scale.segment(c, k) = ConstRowView(parameters, channels).segment(c, k) * inverse_std.segment(c, k);
+            dy_mean.segment(c, k) = dbeta.segment(c, k) / count;
+            dy_x_hat_mean.segment(c, k) = dgamma.segment(c, k) / count;
+            for (Eigen::Index j = 0; j < n; ++j)
+                cells(dx->data(), j).middleCols(c, k) =
+                    ((values(dy.data(), j).middleCols(c, k).rowwise() - dy_mean.segment(c, k)) -
+                     x_hat(j).rowwise() * dy_x_hat_mean.segment(c, k))
+                        .rowwise() *
+                    scale.segment(c, k);
+        });
     }
 
     /// Folds the statistics of the last training pass into the running ones, as PyTorch:
@@ -105,24 +127,29 @@ private:
         return {data + sample * Eigen::Index(In::size), positions, channels};
     }
 
+    // body(first channel, count) over ranges of channels, on the current pool's threads when each gets at least
+    // about 16k values; flat inputs split at multiples of 8 features, so that vectors stay whole.
+    template <class Body>
+    static void over_channels(Eigen::Index n, Body&& body) noexcept {
+        const std::size_t per_channel = L::positions * std::size_t(n), wanted = std::size_t(1) << 14;
+        detail::parallel_ranges(L::channels, L::positions == 1 ? 8 : 1, (wanted + per_channel - 1) / per_channel,
+                                [&](std::size_t first, std::size_t end) {
+                                    body(Eigen::Index(first), Eigen::Index(end - first));
+                                });
+    }
+
     // Two passes (the mean, then the squared deviations from it), in S, sample after sample.
-    static void batch_statistics(ConstMatrixView<S> x, State& state) {
+    static void batch_statistics(ConstMatrixView<S> x, State& state, Eigen::Index c, Eigen::Index k) noexcept {
         const Eigen::Index n = x.cols();
-        const std::size_t count = std::size_t(n) * L::positions;
-        if (count < 2)
-            throw argument_error("latent::BatchNorm: expected more than 1 value per channel in a training batch (as "
-                                 "PyTorch), found " + std::to_string(count) + ": a batch of 1 sample of a flat input");
-        state.count = count;
-        state.pending = true;
-        RowView mean = state.row(0), inverse_std = state.row(1), variance = state.row(2);
+        auto mean = state.row(0).segment(c, k), variance = state.row(2).segment(c, k);
         mean.setZero();
-        for (Eigen::Index j = 0; j < n; ++j) mean += values(x.data(), j).colwise().sum();
-        mean /= S(count);
+        for (Eigen::Index j = 0; j < n; ++j) mean += values(x.data(), j).middleCols(c, k).colwise().sum();
+        mean /= S(state.count);
         variance.setZero();
         for (Eigen::Index j = 0; j < n; ++j)
-            variance += (values(x.data(), j).rowwise() - mean).square().colwise().sum();
-        variance /= S(count);
-        inverse_std = (variance + S(L::epsilon)).rsqrt();
+            variance += (values(x.data(), j).middleCols(c, k).rowwise() - mean).square().colwise().sum();
+        variance /= S(state.count);
+        state.row(1).segment(c, k) = (variance + S(L::epsilon)).rsqrt();
     }
 };
 

@@ -197,7 +197,7 @@ TEST_CASE("mpi: a VAE samples per process, from streams that a resumed run draws
     fs::remove(mine);
 }
 
-TEST_CASE("mpi: BatchNorm normalises each process's share; the processes agree bit for bit on the running statistics") {
+TEST_CASE("mpi: BatchNorm normalises each process's share, and the processes agree bit for bit on the running statistics") {
     // 37 samples in batches of 8: every share holds at least 2 samples, as a training BatchNorm needs.
     using Normed = Autoencoder<Sequential<Dense<6, 4, Tanh>, BatchNorm<>>, Sequential<Dense<4, 6, Sigmoid>>,
                                backend::basic_cpu<double>>;

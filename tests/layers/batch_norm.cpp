@@ -271,7 +271,7 @@ TEST_CASE("summary() counts the running statistics as non-trainable params, as K
     CHECK(Autoencoder<Sequential<Dense<4, 2>>, Sequential<Dense<2, 4>>>{}.summary().find("rainable") == std::string::npos);
 }
 
-TEST_CASE("a model with BatchNorm saved and loaded reconstructs exactly as the one saved; its encoder keeps them") {
+TEST_CASE("a model with BatchNorm saved and loaded reconstructs exactly as the one saved, and so does its encoder") {
     const testing::ScratchDirectory dir;
     ConvBNFloat model{5};
     Trainer trainer{model, Adam{}, MSE{}};

@@ -382,3 +382,12 @@ TEST_CASE("BatchNorm gives the same bits on 1, 2 and 3 threads") {
     CHECK(bitwise_equal(std::span<const float>(run(2)), std::span<const float>(one)));
     CHECK(bitwise_equal(std::span<const float>(run(3)), std::span<const float>(one)));
 }
+
+TEST_CASE("copy_layer copies a BatchNorm's running statistics with its parameters") {
+    ConvBNFloat from{1}, to{2};
+    std::ranges::fill(from.buffers(), 0.25f);
+    copy_layer<1, 1>(to, from);
+    CHECK(std::ranges::equal(to.layer_parameters<1>(), from.layer_parameters<1>()));
+    CHECK(std::ranges::equal(to.layer_buffers<1>(), from.layer_buffers<1>()));
+    CHECK(to.layer_buffers<5>()[0] == 0);  // the decoder's BatchNorm keeps its own
+}

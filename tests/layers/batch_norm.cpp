@@ -391,3 +391,16 @@ TEST_CASE("copy_layer copies a BatchNorm's running statistics with its parameter
     CHECK(std::ranges::equal(to.layer_buffers<1>(), from.layer_buffers<1>()));
     CHECK(to.layer_buffers<5>()[0] == 0);  // the decoder's BatchNorm keeps its own
 }
+
+TEST_CASE("a Model of layers with BatchNorm expects its running statistics with its parameters") {
+    using Encoder = ConvBNFloat::encoder_type;
+    const ConvBNFloat model{3};
+    const auto parameters = model.parameters().first(Encoder::parameter_count);
+    CHECK_THROWS_WITH_AS((Model<Encoder>(parameters)),
+                         ("latent::Model: expected " + std::to_string(Encoder::parameter_count) +
+                          " parameters and 4 buffers, found " + std::to_string(Encoder::parameter_count) + " and 0")
+                             .c_str(),
+                         argument_error);
+    const Model<Encoder> encoder(parameters, model.buffers().first(4));
+    CHECK(std::ranges::equal(encoder.buffers(), model.buffers().first(4)));
+}

@@ -11,6 +11,7 @@
 #include "latent/core/threads.hpp"
 
 #include "latent/layers/activations.hpp"
+#include "latent/layers/batch_norm.hpp"
 #include "latent/layers/conv2d.hpp"
 #include "latent/layers/conv_transpose2d.hpp"
 #include "latent/layers/dense.hpp"

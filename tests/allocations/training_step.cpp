@@ -45,6 +45,9 @@ using Deep = Autoencoder<Encoder, Decoder>;
 using Conv = Autoencoder<Sequential<Input<1, 28, 28>, Conv2D<4, 3, ReLU>, MaxPool2D<2>, Conv2D<4, 3, ReLU, Padding::same, 2>,
                                     Flatten, Dense<196, 16, ReLU>>,
                          Sequential<Dense<16, 784, Sigmoid>, Reshape<1, 28, 28>>>;
+using Normalized = Autoencoder<Sequential<Input<1, 28, 28>, Conv2D<4, 3, ReLU>, BatchNorm<>, MaxPool2D<2>, Flatten,
+                                          Dense<784, 16, ReLU>, BatchNorm<>>,
+                               Sequential<Dense<16, 784, Sigmoid>, Reshape<1, 28, 28>>>;
 
 Dataset<std::uint8_t> random_images(std::size_t n) {
     Rng rng{1};
@@ -98,4 +101,8 @@ TEST_CASE("the counters work: an allocation in a step is seen") {
 
 TEST_CASE("a convolutional model's training step allocates nothing after warm-up (Adam, MSE)") {
     CHECK(allocations_after_warm_up<Conv>(Adam{}, MSE{}) == 0);
+}
+
+TEST_CASE("a training step of a model with BatchNorm allocates nothing after warm-up (Adam, MSE)") {
+    CHECK(allocations_after_warm_up<Normalized>(Adam{}, MSE{}) == 0);
 }

@@ -197,6 +197,29 @@ TEST_CASE("mpi: a VAE samples per process, from streams that a resumed run draws
     fs::remove(mine);
 }
 
+TEST_CASE("mpi: BatchNorm normalises each process's share, and the processes agree bit for bit on the running statistics") {
+    // 37 samples in batches of 8: every share holds at least 2 samples, as a training BatchNorm needs.
+    using Normed = Autoencoder<Sequential<Dense<6, 4, Tanh>, BatchNorm<>>, Sequential<Dense<4, 6, Sigmoid>>,
+                               backend::basic_cpu<double>>;
+    auto run = [](auto communicator) {
+        Normed model{3};
+        Trainer trainer{model, Adam<double>{{.learning_rate = 0.05}}, MSE{}, communicator};
+        trainer.fit(data(), options(3, {.validation_split = 0.2}));
+        return model;
+    };
+    const Normed together = run(mpi::Communicator{});
+    const std::vector<double> buffers(together.buffers().begin(), together.buffers().end());
+    CHECK(same_on_every_rank(buffers));
+    CHECK(same_on_every_rank({together.parameters().begin(), together.parameters().end()}));
+    // Not vacuous: the running statistics moved away from their initial values (mean 0, variance 1).
+    CHECK(std::abs(buffers[0]) > 1e-3);
+    CHECK(std::abs(buffers[4] - 1) > 1e-3);
+    // Each process normalised its own share with its own statistics: one process alone trains another model.
+    const Normed alone = run(single_process);
+    CHECK(max_difference({alone.parameters().begin(), alone.parameters().end()},
+                         {together.parameters().begin(), together.parameters().end()}) > 1e-6);
+}
+
 TEST_CASE("mpi: processes given different settings all refuse to train, naming the difference") {
     mpi::Communicator world;
     Tiny model{3};

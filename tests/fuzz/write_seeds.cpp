@@ -106,6 +106,15 @@ int main(int argc, char** argv) {
                            .verbosity = Verbosity::silent, .checkpoint = scratch});
         write(root / "checkpoint" / "adam_early_stopping.ckpt", serialize_checkpoint(load_checkpoint<float>(scratch)));
     }
+    {
+        // Format 1.1: a model with buffers (BatchNorm's running statistics), and early stopping's best ones.
+        using Normed = Autoencoder<Sequential<Dense<6, 3, ReLU>, BatchNorm<>>, Sequential<Dense<3, 6, Sigmoid>>>;
+        Normed model{6};
+        Trainer trainer{model, Adam{}, MSE{}};
+        trainer.fit(data, {.epochs = 1, .batch_size = 3, .early_stopping = EarlyStopping{},
+                           .verbosity = Verbosity::silent, .checkpoint = scratch});
+        write(root / "checkpoint" / "batchnorm_early_stopping.ckpt", serialize_checkpoint(load_checkpoint<float>(scratch)));
+    }
     fs::remove(scratch);
     return 0;
 }

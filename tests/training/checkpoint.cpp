@@ -341,4 +341,8 @@ TEST_CASE("the fuzzing seed corpus holds checkpoints that load") {
     const auto adam = load_checkpoint<float>(corpus / "adam_early_stopping.ckpt");
     CHECK(adam.best_parameters.size() == adam.parameters.size());
     CHECK(serialize_checkpoint(adam) == read_bytes(corpus / "adam_early_stopping.ckpt"));
+    const auto normed = load_checkpoint<float>(corpus / "batchnorm_early_stopping.ckpt");  // format 1.1
+    CHECK(normed.buffers.size() == 6);
+    CHECK(normed.best_buffers.size() == 6);
+    CHECK(serialize_checkpoint(normed) == read_bytes(corpus / "batchnorm_early_stopping.ckpt"));
 }

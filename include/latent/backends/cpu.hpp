@@ -1,6 +1,7 @@
 #pragma once
 // The CPU backend: its policy type and its kernel for every layer.
 
+#include "latent/backends/cpu/batch_norm.hpp"
 #include "latent/backends/cpu/conv2d.hpp"
 #include "latent/backends/cpu/conv_transpose2d.hpp"
 #include "latent/backends/cpu/dense.hpp"

@@ -1,14 +1,17 @@
 #pragma once
 // One file per model: magic, format version, the architecture signature derived from the model's type,
-// scalar type, parameter count, the parameters, and a CRC-32 of all of it. Written atomically; read
-// completely and checked before a single parameter of the model is touched.
+// scalar type, parameter count, the parameters, the buffers of architectures that have them (BatchNorm's
+// running statistics), and a CRC-32 of all of it. Written atomically; read completely and checked before a
+// single parameter of the model is touched.
 //
 // Layout (integers little-endian):
 //   "LATENTMF"  u16 format_major  u16 format_minor  u32 scalar_bytes
-//   u64 signature_length  signature  u64 parameter_count  parameters  u32 crc32(everything before)
+//   u64 signature_length  signature  u64 parameter_count  parameters
+//   [u64 buffer_count  buffers: only when the signature names layers with buffers]  u32 crc32(everything before)
 
 #include "latent/core/error.hpp"
 #include "latent/io/atomic_file.hpp"
+#include "latent/layers/layer.hpp"
 
 #include <zlib.h>
 
@@ -34,7 +37,8 @@ inline constexpr std::string_view model_file_magic = "LATENTMF";
 inline constexpr std::uint16_t model_file_major = 1;
 inline constexpr std::uint16_t model_file_minor = 0;
 
-/// What save_model and load_model need: a signature naming the architecture, and the parameters.
+/// What save_model and load_model need: a signature naming the architecture, and the parameters (and the
+/// buffers, for a model whose buffer_count is not 0).
 template <class M>
 concept SavableModel = requires(M& model, const M& const_model) {
     { M::signature() } -> std::convertible_to<std::string>;
@@ -180,7 +184,9 @@ std::vector<std::uint8_t> serialize_model(const M& model) {
     using S = typename M::scalar;
     const std::string signature = M::signature();
     const auto parameters = model.parameters();
-    detail::ByteWriter out(model_file_magic.size() + 2 + 2 + 4 + 8 + signature.size() + 8 + parameters.size_bytes() + 4);
+    constexpr std::size_t buffer_count = buffer_count_of<M>;
+    detail::ByteWriter out(model_file_magic.size() + 2 + 2 + 4 + 8 + signature.size() + 8 + parameters.size_bytes() +
+                           (buffer_count > 0 ? 8 + buffer_count * sizeof(S) : 0) + 4);
     out.put(model_file_magic.data(), model_file_magic.size());
     out.put(model_file_major);
     out.put(model_file_minor);
@@ -189,6 +195,11 @@ std::vector<std::uint8_t> serialize_model(const M& model) {
     out.put(signature.data(), signature.size());
     out.put(std::uint64_t(parameters.size()));
     out.put(parameters.data(), parameters.size_bytes());
+    if constexpr (buffer_count > 0) {
+        const auto buffers = model.buffers();
+        out.put(std::uint64_t(buffers.size()));
+        out.put(buffers.data(), buffers.size_bytes());
+    }
     out.put(detail::crc32_of(out.written()));
     return std::move(out).take();
 }
@@ -218,10 +229,21 @@ void deserialize_model(M& model, std::span<const std::uint8_t> bytes, const std:
         throw format_error(where + ": expected " + std::to_string(M::parameter_count) + " parameters, found " +
                            std::to_string(count));
     const auto payload = fields.take(M::parameter_count * sizeof(S), "parameters");
+    constexpr std::size_t buffer_count = buffer_count_of<M>;
+    std::span<const std::uint8_t> buffers;
+    if constexpr (buffer_count > 0) {
+        const auto found = fields.read<std::uint64_t>("buffer count");
+        if (found != buffer_count)
+            throw format_error(where + ": expected " + std::to_string(buffer_count) +
+                               " buffers (running statistics), found " + std::to_string(found));
+        buffers = fields.take(buffer_count * sizeof(S), "buffers");
+    }
     if (fields.remaining() != 0)
-        throw format_error(where + ": expected the file to end after the parameters, found " +
+        throw format_error(where + ": expected the file to end after the " +
+                           (buffer_count > 0 ? "buffers" : "parameters") + ", found " +
                            std::to_string(fields.remaining()) + " more bytes");
     std::memcpy(model.parameters().data(), payload.data(), payload.size());
+    if constexpr (buffer_count > 0) std::memcpy(model.buffers().data(), buffers.data(), buffers.size());
 }
 
 /// Writes `model` to `path` atomically: a crash or error leaves any previous file at `path` intact.

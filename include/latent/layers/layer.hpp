@@ -65,4 +65,13 @@ struct output_activation<L> {
 template <class L>
 using output_activation_t = typename detail::output_activation<L>::type;
 
+/// How many buffers a layer (or a model) has: non-trainable state saved with it, such as BatchNorm's
+/// running statistics (PyTorch's buffers, Keras' non-trainable weights); 0 unless it declares
+/// `buffer_count` (then its kernel's forward also takes a pointer to them, after the parameters).
+template <class L>
+inline constexpr std::size_t buffer_count_of = 0;
+template <class L>
+    requires requires { L::buffer_count; }
+inline constexpr std::size_t buffer_count_of<L> = L::buffer_count;
+
 }  // namespace latent

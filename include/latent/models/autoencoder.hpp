@@ -92,23 +92,29 @@ public:
     static constexpr std::size_t encoder_depth = Encoder::depth;
     static constexpr std::size_t depth = network::depth;
     static constexpr std::size_t parameter_count = Encoder::parameter_count + Decoder::parameter_count;
+    /// Non-trainable values saved with the model (BatchNorm's running statistics), encoder first.
+    static constexpr std::size_t buffer_count = Encoder::buffer_count + Decoder::buffer_count;
     static constexpr std::size_t flops_per_sample = Encoder::flops_per_sample + Decoder::flops_per_sample;
 
     /// Parameters drawn from each layer's initialiser, encoder first, from one generator seeded with
     /// `seed`; regularizers with their default settings.
-    explicit Autoencoder(std::uint64_t seed = 0) : parameters_(parameter_count) { initialize(seed); }
+    explicit Autoencoder(std::uint64_t seed = 0) : parameters_(parameter_count), buffers_(buffer_count) {
+        initialize(seed);
+    }
 
     /// The same, with the regularizers' settings (each is validated: argument_error when invalid).
     explicit Autoencoder(std::uint64_t seed, Regularizers... regularizers)
         requires(sizeof...(Regularizers) > 0)
-        : parameters_(parameter_count), regularizers_{regularizers...} {
+        : parameters_(parameter_count), buffers_(buffer_count), regularizers_{regularizers...} {
         initialize(seed);
         std::apply([](const auto&... r) { (r.validate(), ...); }, regularizers_);
     }
 
+    /// Draws the parameters anew and resets the buffers (running mean 0, running variance 1).
     void initialize(std::uint64_t seed) {
         Rng rng{seed};
         network::initialize(parameters_.span(), rng);
+        network::initialize_buffers(buffers_.span());
     }
 
     /// Names the architecture, regularizers included, in model files; the backend is left out so that
@@ -133,6 +139,10 @@ public:
     /// All parameters, encoder first; each layer's weights then biases.
     std::span<scalar> parameters() noexcept { return parameters_.span(); }
     std::span<const scalar> parameters() const noexcept { return parameters_.span(); }
+    /// All buffers, encoder first: state that is saved and loaded with the parameters but not trained (the
+    /// optimizer, weight decay and gradient checks never touch it). Empty for models without BatchNorm.
+    std::span<scalar> buffers() noexcept { return buffers_.span(); }
+    std::span<const scalar> buffers() const noexcept { return buffers_.span(); }
 
     /// Codes of the samples in the columns of x (a vector is one sample).
     /// requires: x.rows() == input_size (else shape_error).
@@ -163,6 +173,16 @@ public:
         return parameters().subspan(network::parameter_offsets[I], network::template layer<I>::parameter_count);
     }
 
+    /// The buffers of network layer I: a BatchNorm's running means, then its running variances.
+    template <std::size_t I>
+    std::span<scalar> layer_buffers() noexcept {
+        return buffers().subspan(network::buffer_offsets[I], buffer_count_of<typename network::template layer<I>>);
+    }
+    template <std::size_t I>
+    std::span<const scalar> layer_buffers() const noexcept {
+        return buffers().subspan(network::buffer_offsets[I], buffer_count_of<typename network::template layer<I>>);
+    }
+
     /// Decodes n codes drawn from N(0, I) with `rng`: samples from a VAE's prior.
     Matrix<scalar> sample(std::size_t n, Rng& rng) const {
         Matrix<scalar> codes(static_cast<Eigen::Index>(code_size), static_cast<Eigen::Index>(n));
@@ -171,20 +191,23 @@ public:
     }
 
     /// A copy of the encoder with its trained weights: a feature extractor on its own.
-    Model<Encoder, B> encoder() const { return Model<Encoder, B>(parameters().first(Encoder::parameter_count)); }
+    Model<Encoder, B> encoder() const {
+        return Model<Encoder, B>(parameters().first(Encoder::parameter_count), buffers().first(Encoder::buffer_count));
+    }
     /// A copy of the decoder with its trained weights: a generator from codes. (A tied decoder owns no
     /// weights of its own: decode() with the autoencoder instead.)
-    Model<Decoder, B> decoder() const { return Model<Decoder, B>(parameters().subspan(Encoder::parameter_count)); }
+    Model<Decoder, B> decoder() const {
+        return Model<Decoder, B>(parameters().subspan(Encoder::parameter_count), buffers().subspan(Encoder::buffer_count));
+    }
 
     /// A Keras-like table: each layer, its output shape and parameter count, then the totals.
     std::string summary() const {
         std::vector<detail::SummaryRow> rows;
         detail::append_summary_rows<Encoder>(rows, "encoder");
         detail::append_summary_rows<Decoder>(rows, "decoder");
-        std::vector<std::pair<std::string, std::string>> totals{
-            {"Total params", with_thousands_separators(parameter_count)},
-            {"Code size", std::to_string(code_size)},
-            {"Forward FLOPs per sample", with_thousands_separators(flops_per_sample)}};
+        auto totals = detail::parameter_totals(parameter_count, buffer_count);
+        totals.emplace_back("Code size", std::to_string(code_size));
+        totals.emplace_back("Forward FLOPs per sample", with_thousands_separators(flops_per_sample));
         if constexpr (sizeof...(Regularizers) > 0) {
             std::string names;
             ((names += (names.empty() ? "" : ", ") + Regularizers::name()), ...);
@@ -195,7 +218,8 @@ public:
 
     /// Loss of the reconstructions of `input` against `target` (columns are samples) plus the
     /// regularizers' penalties, and its gradient with respect to every parameter, written into
-    /// `gradients`. Stochastic layers draw from ws.context().rng.
+    /// `gradients`: a training pass. Stochastic layers draw from ws.context().rng; BatchNorm layers
+    /// normalise with the batch's statistics and keep them in ws for update_buffers.
     /// requires: input and target are input_size x n with n <= ws.capacity(); gradients.size() == parameter_count.
     template <Loss L>
     scalar loss_and_gradients(const L& loss, ConstMatrixView<scalar> input, ConstMatrixView<scalar> target,
@@ -206,7 +230,7 @@ public:
             constexpr bool logits = L::template uses_logits<output_activation>;
             const std::size_t n = std::size_t(input.cols());
             ws.context().mode = PassMode::training;
-            Passes::template forward<0, depth>(parameters_.data(), input, ws, n, logits);
+            Passes::template forward<0, depth>(parameters_.data(), buffers_.data(), input, ws, n, logits);
             scalar value = loss.template value_and_gradient<output_activation>(
                 as_const(ws.output(depth - 1, n)), target, as_const(ws.logits(n)), ws.delta(depth - 1, n));
             Passes::template backward<0, depth>(parameters_.data(), input, ws, n, logits, gradients.data(), nullptr,
@@ -216,7 +240,8 @@ public:
         }
     }
 
-    /// The same loss without gradients (validation: stochastic layers still sample).
+    /// The same loss without gradients (validation: stochastic layers still sample, BatchNorm layers use
+    /// the running statistics).
     template <Loss L>
     scalar loss_value(const L& loss, ConstMatrixView<scalar> input, ConstMatrixView<scalar> target,
                       workspace& ws) const {
@@ -226,7 +251,7 @@ public:
             constexpr bool logits = L::template uses_logits<output_activation>;
             const std::size_t n = std::size_t(input.cols());
             ws.context().mode = PassMode::evaluation;
-            Passes::template forward<0, depth>(parameters_.data(), input, ws, n, logits);
+            Passes::template forward<0, depth>(parameters_.data(), buffers_.data(), input, ws, n, logits);
             scalar value =
                 loss.template value<output_activation>(as_const(ws.output(depth - 1, n)), target, as_const(ws.logits(n)));
             [&]<std::size_t... I>(std::index_sequence<I...>) {
@@ -235,6 +260,12 @@ public:
             value += parameter_penalties(input, ws, n, nullptr);
             return value;
         }
+    }
+
+    /// Folds the batch statistics of the last loss_and_gradients in ws into the running statistics, with each
+    /// BatchNorm's momentum: what fit() does after each update. Nothing for models without buffers.
+    void update_buffers(workspace& ws) {
+        if constexpr (buffer_count > 0) Passes::update_buffers(buffers_.data(), ws);
     }
 
 private:
@@ -338,7 +369,7 @@ private:
 
     template <std::size_t First, std::size_t Last, class Derived>
     auto run(const Eigen::MatrixBase<Derived>& x, const char* where) const {
-        auto y = detail::infer_on<network, B, First, Last>(parameters_.data(), x, where);
+        auto y = detail::infer_on<network, B, First, Last>(parameters_.data(), buffers_.data(), x, where);
         if constexpr (Derived::ColsAtCompileTime == 1)
             return Vector<scalar>(y.col(0));
         else
@@ -346,6 +377,7 @@ private:
     }
 
     detail::AlignedBuffer<scalar> parameters_;
+    detail::AlignedBuffer<scalar> buffers_;
     std::tuple<Regularizers...> regularizers_;
 };
 

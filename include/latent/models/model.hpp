@@ -33,22 +33,27 @@ public:
     static constexpr std::size_t input_size = spec::input_size;
     static constexpr std::size_t output_size = spec::output_size;
     static constexpr std::size_t parameter_count = spec::parameter_count;
+    static constexpr std::size_t buffer_count = spec::buffer_count;
     static constexpr std::size_t flops_per_sample = spec::flops_per_sample;
 
     /// Parameters drawn from each layer's initialiser with `seed`.
-    explicit Model(std::uint64_t seed = 0) : parameters_(parameter_count) { initialize(seed); }
+    explicit Model(std::uint64_t seed = 0) : parameters_(parameter_count), buffers_(buffer_count) { initialize(seed); }
 
-    /// requires: parameters.size() == parameter_count (else argument_error).
-    explicit Model(std::span<const scalar> parameters) : parameters_(parameter_count) {
-        if (parameters.size() != parameter_count)
-            throw argument_error("latent::Model: expected " + std::to_string(parameter_count) +
-                                 " parameters, found " + std::to_string(parameters.size()));
+    /// requires: parameters.size() == parameter_count and buffers.size() == buffer_count (else argument_error).
+    explicit Model(std::span<const scalar> parameters, std::span<const scalar> buffers = {})
+        : parameters_(parameter_count), buffers_(buffer_count) {
+        if (parameters.size() != parameter_count || buffers.size() != buffer_count)
+            throw argument_error("latent::Model: expected " + std::to_string(parameter_count) + " parameters and " +
+                                 std::to_string(buffer_count) + " buffers, found " +
+                                 std::to_string(parameters.size()) + " and " + std::to_string(buffers.size()));
         std::copy(parameters.begin(), parameters.end(), parameters_.begin());
+        std::copy(buffers.begin(), buffers.end(), buffers_.begin());
     }
 
     void initialize(std::uint64_t seed) {
         Rng rng{seed};
         spec::initialize(parameters_.span(), rng);
+        spec::initialize_buffers(buffers_.span());
     }
 
     /// The signature saved in model files: the layer list.
@@ -56,12 +61,15 @@ public:
 
     std::span<scalar> parameters() noexcept { return parameters_.span(); }
     std::span<const scalar> parameters() const noexcept { return parameters_.span(); }
+    /// Non-trainable state (BatchNorm's running statistics); empty for lists without it.
+    std::span<scalar> buffers() noexcept { return buffers_.span(); }
+    std::span<const scalar> buffers() const noexcept { return buffers_.span(); }
 
     /// Outputs for the samples in the columns of x (a vector is one sample).
     /// requires: x.rows() == input_size (else shape_error).
     template <class Derived>
     auto predict(const Eigen::MatrixBase<Derived>& x) const {
-        auto y = detail::infer_on<spec, B, 0, spec::depth>(parameters_.data(), x, "latent::Model::predict");
+        auto y = detail::infer_on<spec, B, 0, spec::depth>(parameters_.data(), buffers_.data(), x, "latent::Model::predict");
         if constexpr (Derived::ColsAtCompileTime == 1)
             return Vector<scalar>(y.col(0));
         else
@@ -71,13 +79,14 @@ public:
     std::string summary() const {
         std::vector<detail::SummaryRow> rows;
         detail::append_summary_rows<spec>(rows, "layer");
-        return detail::format_summary("Model (backend " + B::name() + ")", rows,
-                                      {{"Total params", with_thousands_separators(parameter_count)},
-                                       {"Forward FLOPs per sample", with_thousands_separators(flops_per_sample)}});
+        auto totals = detail::parameter_totals(parameter_count, buffer_count);
+        totals.emplace_back("Forward FLOPs per sample", with_thousands_separators(flops_per_sample));
+        return detail::format_summary("Model (backend " + B::name() + ")", rows, totals);
     }
 
 private:
     detail::AlignedBuffer<scalar> parameters_;
+    detail::AlignedBuffer<scalar> buffers_;
 };
 
 }  // namespace latent

@@ -96,13 +96,23 @@ struct Passes {
     using S = typename Backend::scalar;
     using Buffers = Workspace<Spec, Backend>;
 
-    /// requires: x is (input of layer First) x n, n <= ws.capacity(). Outputs land in ws.output(i, n);
-    /// with keep_logits the last layer's pre-activation also lands in ws.logits(n).
+    /// requires: x is (input of layer First) x n, n <= ws.capacity(); `buffers` holds Spec::buffer_count
+    /// values (may be null when that is 0). Outputs land in ws.output(i, n); with keep_logits the last layer's
+    /// pre-activation also lands in ws.logits(n).
     template <std::size_t First, std::size_t Last>
-    static void forward(const S* parameters, ConstMatrixView<S> x, Buffers& ws, std::size_t n, bool keep_logits) {
+    static void forward(const S* parameters, const S* buffers, ConstMatrixView<S> x, Buffers& ws, std::size_t n,
+                        bool keep_logits) {
         [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (forward_layer<First + I, First>(parameters, x, ws, n, keep_logits), ...);
+            (forward_layer<First + I, First>(parameters, buffers, x, ws, n, keep_logits), ...);
         }(std::make_index_sequence<Last - First>{});
+    }
+
+    /// Folds what the last training pass in ws measured (BatchNorm's batch statistics) into `buffers`, layer
+    /// by layer; nothing for layers without buffers, or when no training pass ran since the last call.
+    static void update_buffers(S* buffers, Buffers& ws) {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (update_layer_buffers<I>(buffers, ws), ...);
+        }(std::make_index_sequence<Spec::depth>{});
     }
 
     /// requires: forward<First, Last> ran on the same x and ws; ws.delta(Last - 1, n) holds dL/d(output
@@ -131,8 +141,15 @@ private:
         return ((twin_index_of<typename Spec::template layer<J>>() == I) || ...);
     }(std::make_index_sequence<Spec::depth>{});
 
+    template <std::size_t I>
+    static void update_layer_buffers(S* buffers, Buffers& ws) {
+        using L = typename Spec::template layer<I>;
+        if constexpr (buffer_count_of<L> > 0)
+            Kernel<Backend, L>::update_buffers(buffers + Spec::buffer_offsets[I], ws.template state<I>());
+    }
+
     template <std::size_t I, std::size_t First>
-    static void forward_layer(const S* parameters, ConstMatrixView<S> x, Buffers& ws, std::size_t n,
+    static void forward_layer(const S* parameters, const S* buffers, ConstMatrixView<S> x, Buffers& ws, std::size_t n,
                               bool keep_logits) {
         using L = typename Spec::template layer<I>;
         const ConstMatrixView<S> in = input_of<I, First>(x, ws, n);
@@ -143,6 +160,9 @@ private:
             Kernel<Backend, L>::forward(parameters + Spec::parameter_offsets[I],
                                         parameters + Spec::parameter_offsets[L::twin_index], in, out, keep,
                                         ws.template state<I>(), ws.context());
+        else if constexpr (buffer_count_of<L> > 0)
+            Kernel<Backend, L>::forward(parameters + Spec::parameter_offsets[I], buffers + Spec::buffer_offsets[I], in,
+                                        out, keep, ws.template state<I>(), ws.context());
         else
             Kernel<Backend, L>::forward(parameters + Spec::parameter_offsets[I], in, out, keep, ws.template state<I>(),
                                         ws.context());
@@ -189,9 +209,10 @@ inline void check_sample_size(const char* where, std::size_t expected, std::size
                           " values per sample (one sample per column), found " + std::to_string(found));
 }
 
-/// Runs layers [First, Last) over the columns of x in chunks, returning the outputs.
+/// Runs layers [First, Last) over the columns of x in chunks (inference passes), returning the outputs.
 template <class Spec, class Backend, std::size_t First, std::size_t Last, class Derived>
-Matrix<typename Backend::scalar> infer(const typename Backend::scalar* parameters, const Eigen::MatrixBase<Derived>& x,
+Matrix<typename Backend::scalar> infer(const typename Backend::scalar* parameters,
+                                       const typename Backend::scalar* buffers, const Eigen::MatrixBase<Derived>& x,
                                        const char* where) {
     using S = typename Backend::scalar;
     using L0 = typename Spec::template layer<First>;
@@ -206,7 +227,7 @@ Matrix<typename Backend::scalar> infer(const typename Backend::scalar* parameter
         const std::size_t m = std::min(chunk, n - first);
         input.leftCols(Eigen::Index(m)) = x.middleCols(Eigen::Index(first), Eigen::Index(m)).template cast<S>();
         const ConstMatrixView<S> in(input.data(), input.rows(), Eigen::Index(m));
-        Passes<Spec, Backend>::template forward<First, Last>(parameters, in, ws, m, false);
+        Passes<Spec, Backend>::template forward<First, Last>(parameters, buffers, in, ws, m, false);
         result.middleCols(Eigen::Index(first), Eigen::Index(m)) = ws.output(Last - 1, m);
     }
     return result;

@@ -203,6 +203,11 @@ struct LayerList {
     /// Where each layer's output starts in a per-sample activation block of activation_size values.
     static constexpr std::array<std::size_t, depth + 1> activation_offsets = prefix_sums(output_sizes);
     static constexpr std::size_t activation_size = activation_offsets[depth];
+    /// The layers' buffers (BatchNorm's running statistics) as one block beside the parameters, layer i's
+    /// starting at buffer_offsets[i]; 0 for lists without such layers, which then carry nothing more.
+    static constexpr std::size_t buffer_count = (buffer_count_of<Layers> + ...);
+    static constexpr std::array<std::size_t, depth + 1> buffer_offsets =
+        prefix_sums(std::array<std::size_t, depth>{buffer_count_of<Layers>...});
 
     /// Initialises every layer from one generator, first layer first.
     /// requires: parameters.size() == parameter_count.
@@ -211,6 +216,21 @@ struct LayerList {
         [&]<std::size_t... I>(std::index_sequence<I...>) {
             (layer<I>::initialize(parameters.subspan(parameter_offsets[I], layer<I>::parameter_count), rng), ...);
         }(std::make_index_sequence<depth>{});
+    }
+
+    /// Sets every layer's buffers to their initial values. requires: buffers.size() == buffer_count.
+    template <class S>
+    static void initialize_buffers(std::span<S> buffers) {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (initialize_layer_buffers<I>(buffers), ...);
+        }(std::make_index_sequence<depth>{});
+    }
+
+private:
+    template <std::size_t I, class S>
+    static void initialize_layer_buffers(std::span<S> buffers) {
+        if constexpr (buffer_count_of<layer<I>> > 0)
+            layer<I>::initialize_buffers(buffers.subspan(buffer_offsets[I], buffer_count_of<layer<I>>));
     }
 };
 

@@ -5,6 +5,7 @@
 
 #include "latent/core/matrix.hpp"
 #include "latent/data/dataset.hpp"
+#include "latent/layers/layer.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -25,8 +26,8 @@ constexpr bool pretrained_layer_must_have_the_same_type() {
 }
 }  // namespace detail
 
-/// Copies the parameters of network layer FromLayer of `from` into network layer ToLayer of `to`;
-/// the two layers must be the same type (checked at compile time).
+/// Copies the parameters (and buffers: a BatchNorm's running statistics) of network layer FromLayer of `from`
+/// into network layer ToLayer of `to`; the two layers must be the same type (checked at compile time).
 template <std::size_t ToLayer, std::size_t FromLayer, class To, class From>
 void copy_layer(To& to, const From& from) {
     using Target = typename To::network::template layer<ToLayer>;
@@ -34,6 +35,8 @@ void copy_layer(To& to, const From& from) {
     if constexpr (detail::pretrained_layer_must_have_the_same_type<Target, Source>()) {
         const auto source = from.template layer_parameters<FromLayer>();
         std::ranges::copy(source, to.template layer_parameters<ToLayer>().begin());
+        if constexpr (buffer_count_of<Target> > 0)
+            std::ranges::copy(from.template layer_buffers<FromLayer>(), to.template layer_buffers<ToLayer>().begin());
     }
 }
 

@@ -32,13 +32,22 @@ struct SummaryRow {
     std::size_t parameters;
 };
 
-/// Appends one row per layer of Spec, named prefix.index.
+/// "Total params", and for models with buffers, as Keras, how many of them are trained and how many are not
+/// (BatchNorm's running statistics).
+inline std::vector<std::pair<std::string, std::string>> parameter_totals(std::size_t parameters, std::size_t buffers) {
+    if (buffers == 0) return {{"Total params", with_thousands_separators(parameters)}};
+    return {{"Total params", with_thousands_separators(parameters + buffers)},
+            {"Trainable params", with_thousands_separators(parameters)},
+            {"Non-trainable params", with_thousands_separators(buffers)}};
+}
+
+/// Appends one row per layer of Spec, named prefix.index; a layer's count includes its buffers, as Keras.
 template <class Spec>
 void append_summary_rows(std::vector<SummaryRow>& rows, std::string_view prefix) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         (rows.push_back({std::string(prefix) + "." + std::to_string(I) + "  " + Spec::template layer<I>::name(),
                          "(batch, " + Spec::template layer<I>::output_shape::to_string() + ")",
-                         Spec::template layer<I>::parameter_count}),
+                         Spec::template layer<I>::parameter_count + buffer_count_of<typename Spec::template layer<I>>}),
          ...);
     }(std::make_index_sequence<Spec::depth>{});
 }

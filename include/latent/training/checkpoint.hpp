@@ -15,7 +15,9 @@
 //   array<scalar> best_parameters (empty, or one per parameter)
 //   u64 epoch_count, then per epoch: u64 epoch  f64 train_loss  u8 has_validation_loss  f64 validation_loss
 //     f64 learning_rate  f64 seconds  f64 samples_per_second  u64 skipped_batches
+//   format 1.1 only, for models with buffers (BatchNorm): array<scalar> buffers  array<scalar> best_buffers
 //   u32 crc32(everything before)
+// Runs of models without buffers write format 1.0, as before buffers existed.
 
 #include "latent/core/error.hpp"
 #include "latent/core/rng.hpp"
@@ -40,7 +42,7 @@ namespace latent {
 
 inline constexpr std::string_view checkpoint_magic = "LATENTCK";
 inline constexpr std::uint16_t checkpoint_major = 1;
-inline constexpr std::uint16_t checkpoint_minor = 0;
+inline constexpr std::uint16_t checkpoint_minor = 1;
 
 /// A training run's state after a whole number of epochs: the model's parameters, the optimizer's state,
 /// the settings the run must keep to continue exactly, and the trainer's own progress (the shuffled order,
@@ -63,6 +65,9 @@ struct TrainingCheckpoint {
     bool early_stopped = false;
     std::vector<Scalar> best_parameters;    ///< early stopping's best weights, when it restores them
     History history;
+    std::vector<Scalar> buffers;            ///< the model's buffers (BatchNorm's running statistics)
+    std::vector<Scalar> best_buffers;       ///< those that go with best_parameters
+
 };
 
 namespace detail {
@@ -102,8 +107,9 @@ void put_generator(Out& out, const Rng::State& state) {
 template <class Out, class Scalar>
 void put_checkpoint(Out& out, const TrainingCheckpoint<Scalar>& c) {
     out.put(checkpoint_magic.data(), checkpoint_magic.size());
+    const bool has_buffers = !c.buffers.empty() || !c.best_buffers.empty();
     out.put(checkpoint_major);
-    out.put(checkpoint_minor);
+    out.put(std::uint16_t(has_buffers ? 1 : 0));
     out.put(std::uint32_t(sizeof(Scalar)));
     put_string(out, c.model_signature);
     put_array(out, std::span<const Scalar>(c.parameters));
@@ -136,6 +142,10 @@ void put_checkpoint(Out& out, const TrainingCheckpoint<Scalar>& c) {
         out.put(record.seconds);
         out.put(record.samples_per_second);
         out.put(std::uint64_t(record.skipped_batches));
+    }
+    if (has_buffers) {
+        put_array(out, std::span<const Scalar>(c.buffers));
+        put_array(out, std::span<const Scalar>(c.best_buffers));
     }
 }
 
@@ -220,7 +230,8 @@ TrainingCheckpoint<Scalar> deserialize_checkpoint(std::span<const std::uint8_t> 
     const auto body = detail::checked_body(bytes, path, detail::checkpoint_format);
     detail::CheckpointReader in(body, path);
     const std::string& where = in.where();
-    in.skip(checkpoint_magic.size() + 4, "header");  // magic and version, checked with the checksum above
+    in.skip(checkpoint_magic.size() + 2, "header");  // magic and major version, checked with the checksum above
+    const auto minor = in.read<std::uint16_t>("format version");
     const auto scalar_bytes = in.read<std::uint32_t>("scalar size");
     if (scalar_bytes != sizeof(Scalar))
         throw architecture_error(where + ": expected a checkpoint of " + detail::scalar_name(sizeof(Scalar)) +
@@ -266,9 +277,15 @@ TrainingCheckpoint<Scalar> deserialize_checkpoint(std::span<const std::uint8_t> 
         record.samples_per_second = in.read<double>("samples per second");
         record.skipped_batches = std::size_t(in.read<std::uint64_t>("skipped batches"));
     }
+    if (minor >= 1) {
+        c.buffers = in.read_array<Scalar>("buffers");
+        c.best_buffers = in.read_array<Scalar>("best buffers");
+        if (c.buffers.empty())  // a run without buffers writes format 1.0
+            throw format_error(where + ": expected buffers in a checkpoint of format 1.1, found none");
+    }
     if (in.remaining() != 0)
-        throw format_error(where + ": expected the file to end after the history, found " +
-                           std::to_string(in.remaining()) + " more bytes");
+        throw format_error(where + ": expected the file to end after the " + (minor >= 1 ? "buffers" : "history") +
+                           ", found " + std::to_string(in.remaining()) + " more bytes");
 
     if (c.history.epochs.size() != c.epochs_done)
         throw format_error(where + ": expected one history record per epoch done (" + std::to_string(c.epochs_done) +
@@ -281,6 +298,10 @@ TrainingCheckpoint<Scalar> deserialize_checkpoint(std::span<const std::uint8_t> 
         throw format_error(where + ": expected early stopping's best weights to be none or " +
                            std::to_string(c.parameters.size()) + " values (one per parameter), found " +
                            std::to_string(c.best_parameters.size()));
+    if (!c.best_buffers.empty() && c.best_buffers.size() != c.buffers.size())
+        throw format_error(where + ": expected early stopping's best buffers to be none or " +
+                           std::to_string(c.buffers.size()) + " values (one per buffer), found " +
+                           std::to_string(c.best_buffers.size()));
     return c;
 }
 

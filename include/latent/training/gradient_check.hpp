@@ -81,8 +81,8 @@ inline void check_gradient_options(const char* function, const GradientCheckOpti
 
 }  // namespace detail
 
-/// Checks Kernel<basic_cpu<double>, L>::backward against finite differences of forward, for the
-/// parameters and the input, with random parameters, inputs and loss weights R (loss = sum(R .* y)).
+/// Checks Kernel<basic_cpu<double>, L>::backward against finite differences of forward (training passes), for
+/// the parameters and the input, with random parameters, inputs and loss weights R (loss = sum(R .* y)).
 template <Layer L>
 GradientCheckResult check_layer_gradients(const GradientCheckOptions& options = {}) {
     detail::check_gradient_options("check_layer_gradients", options);
@@ -101,10 +101,15 @@ GradientCheckResult check_layer_gradients(const GradientCheckOptions& options = 
 
     typename K::State state(options.batch);
     PassContext context{PassMode::training, Rng{options.seed}};
+    std::vector<double> buffers(buffer_count_of<L>);  // read in inference passes only: never changed here
     auto loss = [&] {
         context.rng.reseed(options.seed);  // stochastic layers draw the same noise in every evaluation
         MatrixView<double> yv(y.data(), y.rows(), y.cols());
-        K::forward(parameters.data(), ConstMatrixView<double>(x.data(), x.rows(), n), yv, nullptr, state, context);
+        const ConstMatrixView<double> xv(x.data(), x.rows(), n);
+        if constexpr (buffer_count_of<L> > 0)
+            K::forward(parameters.data(), buffers.data(), xv, yv, nullptr, state, context);
+        else
+            K::forward(parameters.data(), xv, yv, nullptr, state, context);
         return (weights.array() * y.array()).sum();
     };
     loss();
@@ -151,7 +156,8 @@ GradientCheckResult check_loss_gradients(const Fn& loss = {}, const GradientChec
 }
 
 /// Checks a whole model's loss_and_gradients (forward, loss, backward through every layer) against
-/// finite differences of loss_value, for a double-precision model M on random inputs in [0, 1].
+/// finite differences of the same training-mode loss (BatchNorm with batch statistics), for a double-precision
+/// model M on random inputs in [0, 1]. The model's buffers are left as they were.
 template <class M, Loss Fn>
 GradientCheckResult check_model_gradients(M& model, const Fn& loss = {}, const GradientCheckOptions& options = {}) {
     detail::check_gradient_options("check_model_gradients", options);
@@ -166,9 +172,10 @@ GradientCheckResult check_model_gradients(M& model, const Fn& loss = {}, const G
     // Stochastic layers (a VAE's sampling) draw the same noise in every evaluation.
     ws.context().rng.reseed(options.seed);
     model.loss_and_gradients(loss, xv, xv, ws, std::span<double>(gradients));
+    std::vector<double> scratch(M::parameter_count);
     const auto numeric = detail::numeric_gradient(model.parameters(), options.step, [&] {
         ws.context().rng.reseed(options.seed);
-        return double(model.loss_value(loss, xv, xv, ws));
+        return double(model.loss_and_gradients(loss, xv, xv, ws, std::span<double>(scratch)));
     });
     return {detail::relative_error(gradients, numeric), 0, options.tolerance};
 }

@@ -256,9 +256,9 @@ private:
         std::vector<std::size_t> order(train_count);
         std::iota(order.begin(), order.end(), std::size_t{0});
         optimizer_.prepare(M::parameter_count);
-        std::optional<detail::AlignedBuffer<scalar>> best_parameters;
+        std::optional<detail::AlignedBuffer<scalar>> best_parameters;  // the parameters, then the buffers
         if (options.early_stopping && options.early_stopping->restore_best_weights)
-            best_parameters.emplace(M::parameter_count);
+            best_parameters.emplace(M::parameter_count + buffer_count);
 
         // Independent streams, so that adding noise or a sampling layer does not change the shuffling.
         Rng rng{options.seed};
@@ -315,6 +315,7 @@ private:
                     ++skipped;
                     continue;
                 }
+                if constexpr (buffer_count > 0) model_.update_buffers(buffers.workspace);
                 consecutive_skips = 0;
                 loss_sum += double(loss) * double(n);
                 trained += n;
@@ -323,6 +324,7 @@ private:
             }
             const double seconds =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            if (distributed()) average_buffers();
 
             EpochRecord record{epoch,
                                trained ? loss_sum / double(trained) : std::numeric_limits<double>::quiet_NaN(),
@@ -340,11 +342,11 @@ private:
                 if (epoch == 1 || monitored < best_loss - options.early_stopping->min_delta) {
                     best_loss = monitored;
                     epochs_without_improvement = 0;
-                    if (best_parameters) std::ranges::copy(model_.parameters(), best_parameters->begin());
+                    if (best_parameters) keep_weights(*best_parameters);
                 } else if (++epochs_without_improvement >= options.early_stopping->patience) {
                     progress.message("Early stopping after epoch " + std::to_string(epoch) + ": no improvement for " +
                                      std::to_string(epochs_without_improvement) + " epochs");
-                    if (best_parameters) std::ranges::copy(*best_parameters, model_.parameters().begin());
+                    if (best_parameters) restore_weights(*best_parameters);
                     stop = true;
                     early_stopped = true;
                 }
@@ -418,6 +420,29 @@ private:
         return fused.back();
     }
 
+    // BatchNorm layers normalise each process's share with its own statistics (as PyTorch's DistributedDataParallel
+    // without SyncBatchNorm), so each process's running statistics follow its shares: at each epoch's end, before
+    // validation, early stopping and checkpoints, all processes take their mean, and agree bit for bit again.
+    void average_buffers() {
+        if constexpr (buffer_count > 0) {
+            const std::span<scalar> buffers = model_.buffers();
+            communicator_.sum(buffers);
+            const scalar processes = scalar(communicator_.size());
+            for (scalar& value : buffers) value /= processes;
+        }
+    }
+
+    // Early stopping's copy of the weights: the parameters, then the buffers.
+    void keep_weights(detail::AlignedBuffer<scalar>& copy) const {
+        std::ranges::copy(model_.parameters(), copy.begin());
+        if constexpr (buffer_count > 0) std::ranges::copy(model_.buffers(), copy.begin() + M::parameter_count);
+    }
+    void restore_weights(const detail::AlignedBuffer<scalar>& copy) {
+        std::copy_n(copy.begin(), M::parameter_count, model_.parameters().begin());
+        if constexpr (buffer_count > 0)
+            std::copy_n(copy.begin() + M::parameter_count, buffer_count, model_.buffers().begin());
+    }
+
     // Every process must train the same run from the same weights: a process given other data or options would
     // hang in the sums or train another model. Rank 0's weights go to all.
     void start_together(std::size_t train_count, std::size_t validation_count, const FitOptions& options,
@@ -440,6 +465,7 @@ private:
                                  (differ.empty() ? std::string("another process with other settings")
                                                  : "rank " + std::to_string(communicator_.rank()) + " with " + differ));
         communicator_.broadcast(model_.parameters());
+        if constexpr (buffer_count > 0) communicator_.broadcast(model_.buffers());
     }
 
     static constexpr std::uint64_t noise_stream = 0x6e6f697365;          // "noise"
@@ -469,6 +495,8 @@ private:
     // NaN policy, checkpoints and resuming (NanPolicy; FitOptions::checkpoint, resume_from).
 
     static constexpr bool checkpointable = SavableModel<M> && StatefulOptimizer<O>;
+    /// The model's buffers (BatchNorm's running statistics): updated after each step, saved with the weights.
+    static constexpr std::size_t buffer_count = buffer_count_of<M>;
     using RunSettings = std::vector<std::pair<std::string, std::string>>;
 
     void check_reliability_options(const FitOptions& options) const {
@@ -622,8 +650,13 @@ private:
             c.best_loss = state.best_loss;
             c.epochs_without_improvement = state.epochs_without_improvement;
             c.early_stopped = state.early_stopped;
-            if (state.best_parameters) c.best_parameters.assign(state.best_parameters->begin(), state.best_parameters->end());
+            if (state.best_parameters) {
+                const auto best = state.best_parameters->span();
+                c.best_parameters.assign(best.begin(), best.begin() + M::parameter_count);
+                c.best_buffers.assign(best.begin() + M::parameter_count, best.end());
+            }
             c.history = state.history;
+            if constexpr (buffer_count > 0) c.buffers.assign(model_.buffers().begin(), model_.buffers().end());
             save_checkpoint(c, path);
         }
     }
@@ -669,6 +702,12 @@ private:
                 throw format_error(where + ": expected " +
                                    std::to_string(state.best_parameters ? M::parameter_count : 0) +
                                    " best weights for early stopping, found " + std::to_string(c.best_parameters.size()));
+            if (c.buffers.size() != buffer_count ||
+                c.best_buffers.size() != (state.best_parameters ? buffer_count : 0))
+                throw format_error(where + ": expected " + std::to_string(buffer_count) + " buffers and " +
+                                   std::to_string(state.best_parameters ? buffer_count : 0) +
+                                   " best buffers for early stopping, found " + std::to_string(c.buffers.size()) +
+                                   " and " + std::to_string(c.best_buffers.size()));
             if (c.consecutive_skips >= options.max_consecutive_skips || !is_finite(c.base_learning_rate) ||
                 c.base_learning_rate < 0)
                 throw format_error(where + ": expected fewer than " + std::to_string(options.max_consecutive_skips) +
@@ -681,6 +720,7 @@ private:
             }
             // Every check passed: nothing below throws.
             std::ranges::copy(c.parameters, model_.parameters().begin());
+            if constexpr (buffer_count > 0) std::ranges::copy(c.buffers, model_.buffers().begin());
             std::ranges::copy(c.order, state.order.begin());
             state.shuffling.restore(c.shuffling);
             state.noise.restore(c.noise);
@@ -688,7 +728,10 @@ private:
             state.base_rate = c.base_learning_rate;
             state.best_loss = c.best_loss;
             state.epochs_without_improvement = std::size_t(c.epochs_without_improvement);
-            if (state.best_parameters) std::ranges::copy(c.best_parameters, state.best_parameters->begin());
+            if (state.best_parameters) {
+                std::ranges::copy(c.best_parameters, state.best_parameters->begin());
+                std::ranges::copy(c.best_buffers, state.best_parameters->begin() + M::parameter_count);
+            }
             state.history = c.history;
             state.consecutive_skips = std::size_t(c.consecutive_skips);
             state.early_stopped = c.early_stopped;

@@ -233,6 +233,29 @@ TEST_CASE("a training batch with one value per BatchNorm channel is refused, as 
     CHECK(model.reconstruct(x).allFinite());  // inference takes any batch
 }
 
+TEST_CASE("fit() refuses, before its first step, a batch size that leaves a batch of 1 sample for a flat BatchNorm") {
+    using FlatModel = Autoencoder<Sequential<Dense<16, 3>, BatchNorm<>>, Sequential<Dense<3, 16>>>;
+    using ImageModel =
+        Autoencoder<Sequential<Input<4, 2, 2>, BatchNorm<>, Flatten>, Sequential<Dense<16, 16>, Reshape<4, 2, 2>>>;
+    static_assert(FlatModel::min_training_batch == 2 && ImageModel::min_training_batch == 1);
+    FlatModel model{1};
+    const std::vector<float> before(model.parameters().begin(), model.parameters().end());
+    Trainer trainer{model, Adam{}, MSE{}};
+    // 9 samples in batches of 4: the last batch holds 1.
+    CHECK_THROWS_WITH_AS(trainer.fit(data(9), {.batch_size = 4, .verbosity = Verbosity::silent}),
+                         "latent::Trainer::fit: the model (a BatchNorm of a flat input) expects at least 2 samples in "
+                         "every training batch, found 1 with 9 training samples, batch_size 4: choose a batch_size "
+                         "that leaves no such batch",
+                         argument_error);
+    CHECK_THROWS_AS(trainer.fit(data(9), {.batch_size = 1, .verbosity = Verbosity::silent}), argument_error);
+    CHECK(std::ranges::equal(model.parameters(), before));
+    CHECK_NOTHROW(trainer.fit(data(10), {.batch_size = 4, .verbosity = Verbosity::silent}));
+    // An image BatchNorm has a variance over the pixels of one sample.
+    ImageModel image{1};
+    Trainer image_trainer{image, Adam{}, MSE{}};
+    CHECK_NOTHROW(image_trainer.fit(data(9), {.batch_size = 4, .verbosity = Verbosity::silent}));
+}
+
 TEST_CASE("fit() updates the running statistics as PyTorch does, and the optimizer never touches them") {
     // With a learning rate of 0 only the running statistics move: after one epoch of full batches they are the
     // momentum-weighted blend of each batch's statistics, which this test recomputes from the data.

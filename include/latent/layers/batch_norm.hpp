@@ -73,6 +73,7 @@ struct BatchNorm {
         using output_shape = In;
         static constexpr std::size_t parameter_count = 2 * channels;
         static constexpr std::size_t buffer_count = 2 * channels;
+        static constexpr std::size_t min_training_batch = positions > 1 ? 1 : 2;
         static constexpr std::size_t flops_per_sample = 2 * In::size;
 
         /// gamma = 1, beta = 0 (draws nothing from rng).

@@ -74,4 +74,12 @@ template <class L>
     requires requires { L::buffer_count; }
 inline constexpr std::size_t buffer_count_of<L> = L::buffer_count;
 
+/// The fewest samples a training batch of a layer or model may hold: 1 unless it declares
+/// `min_training_batch` (a BatchNorm of a flat input needs 2 to have a variance).
+template <class L>
+inline constexpr std::size_t min_training_batch_of = 1;
+template <class L>
+    requires requires { L::min_training_batch; }
+inline constexpr std::size_t min_training_batch_of<L> = L::min_training_batch;
+
 }  // namespace latent

@@ -16,6 +16,7 @@
 #include "latent/regularizers/gaussian_kl.hpp"
 #include "latent/regularizers/regularizer.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -94,6 +95,7 @@ public:
     static constexpr std::size_t parameter_count = Encoder::parameter_count + Decoder::parameter_count;
     /// Non-trainable values saved with the model (BatchNorm's running statistics), encoder first.
     static constexpr std::size_t buffer_count = Encoder::buffer_count + Decoder::buffer_count;
+    static constexpr std::size_t min_training_batch = std::max(Encoder::min_training_batch, Decoder::min_training_batch);
     static constexpr std::size_t flops_per_sample = Encoder::flops_per_sample + Decoder::flops_per_sample;
 
     /// Parameters drawn from each layer's initialiser, encoder first, from one generator seeded with

@@ -34,6 +34,7 @@ public:
     static constexpr std::size_t output_size = spec::output_size;
     static constexpr std::size_t parameter_count = spec::parameter_count;
     static constexpr std::size_t buffer_count = spec::buffer_count;
+    static constexpr std::size_t min_training_batch = spec::min_training_batch;
     static constexpr std::size_t flops_per_sample = spec::flops_per_sample;
 
     /// Parameters drawn from each layer's initialiser with `seed`.

@@ -9,6 +9,7 @@
 #include "latent/layers/input.hpp"
 #include "latent/layers/layer.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <span>
@@ -206,6 +207,7 @@ struct LayerList {
     /// The layers' buffers (BatchNorm's running statistics) as one block beside the parameters, layer i's
     /// starting at buffer_offsets[i]; 0 for lists without such layers, which then carry nothing more.
     static constexpr std::size_t buffer_count = (buffer_count_of<Layers> + ...);
+    static constexpr std::size_t min_training_batch = std::max({std::size_t(1), min_training_batch_of<Layers>...});
     static constexpr std::array<std::size_t, depth + 1> buffer_offsets =
         prefix_sums(std::array<std::size_t, depth>{buffer_count_of<Layers>...});
 

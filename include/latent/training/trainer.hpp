@@ -204,9 +204,31 @@ private:
         if (options.batch_size > train_count)
             throw argument_error("latent::Trainer::fit: expected batch_size <= " + std::to_string(train_count) +
                                  " (the training samples), found " + std::to_string(options.batch_size));
+        check_smallest_batch(train_count, options.batch_size);
         if (!options.out) throw argument_error("latent::Trainer::fit: expected an output stream, found nullptr");
         if (options.threads == 0) throw argument_error("latent::Trainer::fit: expected threads >= 1, found 0");
         check_reliability_options(options);
+    }
+
+    // A BatchNorm of a flat input cannot train on a batch of 1 sample (nor on a process's share of 1): refused
+    // before the first step, not when the epoch's last batch comes.
+    void check_smallest_batch(std::size_t train_count, std::size_t batch_size) const {
+        constexpr std::size_t needed = min_training_batch_of<M>;
+        if constexpr (needed > 1) {
+            const std::size_t ranks = communicator_.size();
+            const std::size_t last = train_count % batch_size == 0 ? batch_size : train_count % batch_size;
+            for (const std::size_t batch : {batch_size, last}) {
+                const std::size_t share = std::max<std::size_t>(1, batch / ranks);  // the smallest non-empty share
+                if (share >= needed) continue;
+                std::string text = "latent::Trainer::fit: the model (a BatchNorm of a flat input) expects at least " +
+                                   std::to_string(needed) + " samples in every training batch";
+                if (ranks > 1) text += " on every process";
+                text += ", found " + std::to_string(share) + " with " + std::to_string(train_count) +
+                        " training samples, batch_size " + std::to_string(batch_size);
+                if (ranks > 1) text += " and " + std::to_string(ranks) + " processes";
+                throw argument_error(text + ": choose a batch_size that leaves no such batch");
+            }
+        }
     }
 
     // On the GPU when the model's backend uses one in this run, else on the CPU.

@@ -1,5 +1,6 @@
 #pragma once
-// Conv2D on the CPU as matrix products over groups of samples: im2col lays out each sample's windows as
+// Conv2D on the CPU. 3x3 stride-1 convolutions with enough input channels use Winograd's F(2x2, 3x3)
+// (winograd.hpp); the others are matrix products over groups of samples: im2col lays out each sample's windows as
 // (out pixels x patch) rows, the rows of a group of samples stacked, so that the group's outputs
 // (group x out pixels rows, one column per filter) are one product with the weights (patch x filters),
 // large enough for the GEMM kernel to run near its peak; each sample's block of a column is then its
@@ -9,7 +10,9 @@
 #include "latent/backends/backend.hpp"
 #include "latent/backends/cpu/gemm.hpp"
 #include "latent/backends/cpu/policy.hpp"
+#include "latent/backends/cpu/winograd.hpp"
 #include "latent/core/matrix.hpp"
+#include "latent/core/threads.hpp"
 #include "latent/layers/conv2d.hpp"
 
 #include <algorithm>
@@ -84,6 +87,41 @@ struct Im2col {
     }
 };
 
+/// What the convolutions' kernels share after their products: y = act(z) for a batch of n samples of
+/// `size` values, where z is *logits when kept and y itself otherwise; split over the threads by samples.
+template <class Act, class S>
+void convolution_activation(MatrixView<S> y, MatrixView<S>* logits) {
+    if (!logits && std::is_same_v<Act, Identity>) return;
+    // Below this many values per thread, handing out the work costs more than it saves.
+    const std::size_t min_samples = std::max<std::size_t>(1, 16384 / std::size_t(y.rows()));
+    parallel_ranges(std::size_t(y.cols()), 1, min_samples, [&](std::size_t first, std::size_t end) {
+        const auto j = Eigen::Index(first), m = Eigen::Index(end - first);
+        if (logits)
+            y.middleCols(j, m).array() = Act::apply(logits->middleCols(j, m).array());
+        else
+            y.middleCols(j, m).array() = Act::apply(y.middleCols(j, m).array());
+    });
+}
+
+/// What the convolutions' kernels share before their products: dy becomes dL/dz (unless it already is), and
+/// the bias gradient (one per filter) the sums of dz over each filter's plane of `plane` pixels and over the
+/// samples, in sample order.
+template <class Act, class S>
+void convolution_logit_gradient(ConstMatrixView<S> y, MatrixView<S> dy, bool dy_is_logit_gradient, Eigen::Index plane,
+                                Eigen::Index filters, S* bias_gradient) {
+    const auto n = dy.cols();
+    if constexpr (!std::is_same_v<Act, Identity>)
+        if (!dy_is_logit_gradient) {
+            const std::size_t min_samples = std::max<std::size_t>(1, 16384 / std::size_t(dy.rows()));
+            parallel_ranges(std::size_t(n), 1, min_samples, [&](std::size_t first, std::size_t end) {
+                const auto j = Eigen::Index(first), m = Eigen::Index(end - first);
+                dy.middleCols(j, m).array() *= Act::derivative(y.middleCols(j, m).array());
+            });
+        }
+    Eigen::Map<Vector<S>>(bias_gradient, filters) =
+        Eigen::Map<const Matrix<S>>(dy.data(), plane, filters * n).colwise().sum().reshaped(filters, n).rowwise().sum();
+}
+
 }  // namespace detail
 
 /// Forward: y = act(conv(x, W) + b). Backward receives dL/dy (or dL/dz when the loss was fused with the
@@ -94,6 +132,8 @@ struct Kernel<backend::basic_cpu<S>, Bound<Conv2D<F, K, Act, Pad, Stride, Init>,
     static constexpr Eigen::Index pixels = L::out_pixels, patch = L::patch_size, filters = F;
     static constexpr Eigen::Index in_size = In::size, out_size = L::output_shape::size;
     using Windows = detail::Im2col<L>;
+    static constexpr bool winograd = detail::winograd_fits<L>;
+    using Fast = detail::Winograd<L, S>;
 
     /// Samples per product: enough rows for an efficient GEMM, few enough that the windows stay in cache.
     static constexpr Eigen::Index group_for(std::size_t capacity) {
@@ -103,8 +143,8 @@ struct Kernel<backend::basic_cpu<S>, Bound<Conv2D<F, K, Act, Pad, Stride, Init>,
     }
 
     /// A group's windows (or their gradient) and outputs (or their gradient), and the products' blocks.
-    struct State {
-        explicit State(std::size_t capacity)
+    struct Im2colState {
+        explicit Im2colState(std::size_t capacity)
             : group(group_for(capacity)),
               windows(std::size_t(group * pixels * patch)),
               stacked(std::size_t(group * pixels * filters)),
@@ -118,14 +158,35 @@ struct Kernel<backend::basic_cpu<S>, Bound<Conv2D<F, K, Act, Pad, Stride, Init>,
         detail::Gemm<S, true, false> weight_gradient;  // windows^T dz
         detail::Gemm<S, false, true> input_gradient;   // dz W^T
     };
+    using State = std::conditional_t<winograd, typename Fast::State, Im2colState>;
 
     /// requires: x is In::size x n, y is output size x n, n <= the state's capacity; `logits`, when
     /// given, receives the pre-activation.
     static void forward(const S* parameters, ConstMatrixView<S> x, MatrixView<S> y, MatrixView<S>* logits,
                         State& state, PassContext&) {
+        MatrixView<S>& z = logits ? *logits : y;
+        if constexpr (winograd)
+            Fast::forward(parameters, x.data(), z.data(), x.cols(), state);
+        else
+            forward_im2col(parameters, x, z, state);
+        detail::convolution_activation<Act>(y, logits);
+    }
+
+    /// requires: dy is output size x n and is overwritten with dL/dz; gradients points at this layer's
+    /// parameter_count gradient slots, which are overwritten; dx, when given, is In::size x n.
+    static void backward(const S* parameters, ConstMatrixView<S> x, ConstMatrixView<S> y, MatrixView<S> dy,
+                         bool dy_is_logit_gradient, S* gradients, MatrixView<S>* dx, State& state) {
+        detail::convolution_logit_gradient<Act>(y, dy, dy_is_logit_gradient, pixels, filters, gradients + L::bias_offset);
+        if constexpr (winograd)
+            Fast::backward(parameters, x.data(), dy.data(), x.cols(), gradients, dx ? dx->data() : nullptr, state);
+        else
+            backward_im2col(parameters, x, dy, gradients, dx, state);
+    }
+
+private:
+    static void forward_im2col(const S* parameters, ConstMatrixView<S> x, MatrixView<S> z, Im2colState& state) {
         const auto n = x.cols();
         const S* bias = parameters + L::bias_offset;
-        MatrixView<S>& z = logits ? *logits : y;
         for (Eigen::Index first = 0; first < n; first += state.group) {
             const Eigen::Index g = std::min(state.group, n - first), rows = g * pixels;
             for (Eigen::Index j = 0; j < g; ++j)
@@ -137,29 +198,18 @@ struct Kernel<backend::basic_cpu<S>, Bound<Conv2D<F, K, Act, Pad, Stride, Init>,
                     Eigen::Map<Vector<S>>(z.data() + (first + j) * out_size + f * pixels, pixels).array() =
                         Eigen::Map<const Vector<S>>(state.stacked.data() + f * rows + j * pixels, pixels).array() + bias[f];
         }
-        if (logits)
-            y.array() = Act::apply(logits->array());
-        else if constexpr (!std::is_same_v<Act, Identity>)
-            y.array() = Act::apply(y.array());
     }
 
-    /// requires: dy is output size x n and is overwritten with dL/dz; gradients points at this layer's
-    /// parameter_count gradient slots, which are overwritten; dx, when given, is In::size x n.
-    static void backward(const S* parameters, ConstMatrixView<S> x, ConstMatrixView<S> y, MatrixView<S> dy,
-                         bool dy_is_logit_gradient, S* gradients, MatrixView<S>* dx, State& state) {
+    static void backward_im2col(const S* parameters, ConstMatrixView<S> x, MatrixView<S> dz, S* gradients,
+                                MatrixView<S>* dx, Im2colState& state) {
         const auto n = x.cols();
-        if constexpr (!std::is_same_v<Act, Identity>)
-            if (!dy_is_logit_gradient) dy.array() *= Act::derivative(y.array());
-        Eigen::Map<Vector<S>> bias(gradients + L::bias_offset, filters);
-        // Each filter's plane of every sample: the plane sums of dz.
-        bias = Eigen::Map<const Matrix<S>>(dy.data(), pixels, filters * n).colwise().sum().reshaped(filters, n).rowwise().sum();
         for (Eigen::Index first = 0; first < n; first += state.group) {
             const Eigen::Index g = std::min(state.group, n - first), rows = g * pixels;
             for (Eigen::Index j = 0; j < g; ++j) {
                 Windows::gather(x.data() + (first + j) * in_size, state.windows.data() + j * pixels, rows);
                 for (Eigen::Index f = 0; f < filters; ++f)
                     Eigen::Map<Vector<S>>(state.stacked.data() + f * rows + j * pixels, pixels) =
-                        Eigen::Map<const Vector<S>>(dy.data() + (first + j) * out_size + f * pixels, pixels);
+                        Eigen::Map<const Vector<S>>(dz.data() + (first + j) * out_size + f * pixels, pixels);
             }
             state.weight_gradient(patch, filters, rows, state.windows.data(), rows, state.stacked.data(), rows,
                                   gradients, patch, first > 0);

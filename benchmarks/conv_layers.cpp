@@ -96,6 +96,49 @@ void profile_im2col_phases(const char* name, int reps) {
            }));
 }
 
+/// The Winograd path's phases for one batch: the four transforms and the three sets of 16 products.
+template <class L>
+void profile_winograd_phases(const char* name, int reps) {
+    using Fast = latent::detail::Winograd<L, float>;
+    constexpr Eigen::Index C = Fast::C, F = Fast::F, tiles = Fast::tiles;
+    typename Fast::State state(batch);
+    const Eigen::Index group = state.group, rows = group * tiles;
+    std::vector<float> x(std::size_t(Fast::in_size * group), 0.5f), z(std::size_t(Fast::out_size * group), 0.5f),
+        bias(std::size_t(F), 0.1f);
+    const Eigen::Index groups = (batch + group - 1) / group;  // each phase timed on one group, times the groups
+    auto per_batch = [&](auto&& body) { return double(groups) * time_ms(reps, body); };
+    report(name, "winograd input transform", per_batch([&] {
+               for (Eigen::Index j = 0; j < group; ++j) Fast::transform_input(x.data() + j * Fast::in_size, state.inputs.data(), j * tiles, rows);
+           }));
+    report(name, "winograd output transform", per_batch([&] {
+               for (Eigen::Index j = 0; j < group; ++j)
+                   Fast::transform_output(state.outputs.data(), bias.data(), z.data() + j * Fast::out_size, j * tiles, rows);
+           }));
+    report(name, "winograd output gradient transform", per_batch([&] {
+               for (Eigen::Index j = 0; j < group; ++j)
+                   Fast::transform_output_gradient(z.data() + j * Fast::out_size, state.outputs.data(), j * tiles, rows);
+           }));
+    report(name, "winograd input gradient transform", per_batch([&] {
+               for (Eigen::Index j = 0; j < group; ++j)
+                   Fast::transform_input_gradient(state.inputs.data(), x.data() + j * Fast::in_size, j * tiles, rows);
+           }));
+    report(name, "winograd products forward", per_batch([&] {
+               for (Eigen::Index p = 0; p < 16; ++p)
+                   state.forward_product(rows, F, C, state.inputs.data() + p * C * rows, rows, state.weights.data() + p * C * F, C,
+                                         state.outputs.data() + p * F * rows, rows, false);
+           }));
+    report(name, "winograd products weight gradient", per_batch([&] {
+               for (Eigen::Index p = 0; p < 16; ++p)
+                   state.weight_product(C, F, rows, state.inputs.data() + p * C * rows, rows, state.outputs.data() + p * F * rows,
+                                        rows, state.weight_gradient.data() + p * C * F, C, true);
+           }));
+    report(name, "winograd products input gradient", per_batch([&] {
+               for (Eigen::Index p = 0; p < 16; ++p)
+                   state.input_product(rows, C, F, state.outputs.data() + p * F * rows, rows, state.weights.data() + p * C * F, C,
+                                       state.inputs.data() + p * C * rows, rows, false);
+           }));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -111,6 +154,7 @@ int main(int argc, char** argv) {
     const latent::ThreadScope scope{threads};
     profile_im2col_phases<Conv1>("conv1", reps);
     profile_im2col_phases<Conv2>("conv2", reps);
+    profile_winograd_phases<Conv2>("conv2", reps);
     profile<Conv1>("conv1", reps);
     profile<Pool1>("pool1", reps);
     profile<Conv2>("conv2", reps);

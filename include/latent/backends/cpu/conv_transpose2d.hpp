@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <type_traits>
 
 namespace latent {
 
@@ -51,19 +50,13 @@ struct Kernel<backend::basic_cpu<S>, Bound<ConvTranspose2D<F, K, Act, Pad, Strid
             for (Eigen::Index f = 0; f < Eigen::Index(F); ++f)
                 Eigen::Map<Vector<S>>(out + f * plane, plane).array() += bias[f];
         }
-        if (logits)
-            y.array() = Act::apply(logits->array());
-        else if constexpr (!std::is_same_v<Act, Identity>)
-            y.array() = Act::apply(y.array());
+        detail::convolution_activation<Act>(y, logits);
     }
 
     static void backward(const S* parameters, ConstMatrixView<S> x, ConstMatrixView<S> y, MatrixView<S> dy,
                          bool dy_is_logit_gradient, S* gradients, MatrixView<S>* dx, State& state) {
         const auto n = x.cols();
-        if constexpr (!std::is_same_v<Act, Identity>)
-            if (!dy_is_logit_gradient) dy.array() *= Act::derivative(y.array());
-        Eigen::Map<Vector<S>>(gradients + L::bias_offset, Eigen::Index(F)) =
-            Eigen::Map<const Matrix<S>>(dy.data(), plane, Eigen::Index(F) * n).colwise().sum().reshaped(Eigen::Index(F), n).rowwise().sum();
+        detail::convolution_logit_gradient<Act>(y, dy, dy_is_logit_gradient, plane, Eigen::Index(F), gradients + L::bias_offset);
         for (Eigen::Index j = 0; j < n; ++j) {
             Windows::gather(dy.data() + j * out_size, state.windows.data(), pixels);
             state.weight_gradient(patch, channels, pixels, state.windows.data(), pixels, x.data() + j * in_size, pixels,

@@ -1,7 +1,7 @@
 #pragma once
-// What the CPU kernels of the parameter-free image layers (pooling, upsampling) share: a sweep over the
-// samples of a batch, each sample's input and output found from the layer's shapes, split over the threads
-// of the current pool. Each sample is computed alone by the same code, so the results do not depend on the
+// What the CPU kernels of the image layers share: a sweep over the samples of a batch, each sample's input
+// and output found from the layer's shapes (pooling, upsampling), split over the threads of the current
+// pool. Each sample is computed alone by the same code, so the results do not depend on the
 // thread count.
 
 #include "latent/core/matrix.hpp"
@@ -10,6 +10,15 @@
 #include <cstddef>
 
 namespace latent::detail {
+
+/// Calls body(j) for j in [0, count), split over the current pool's threads (a group of samples whose
+/// each one is thousands of operations: worth a thread).
+template <class Body>
+void parallel_samples(std::ptrdiff_t count, Body&& body) noexcept {
+    parallel_ranges(std::size_t(count), 1, 1, [&](std::size_t first, std::size_t end) {
+        for (std::size_t j = first; j < end; ++j) body(std::ptrdiff_t(j));
+    });
+}
 
 /// Sweeps over samples of layer L: in_size and out_size values per sample.
 template <class L>

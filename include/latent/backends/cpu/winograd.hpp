@@ -15,6 +15,7 @@
 // the same on any number of threads.
 
 #include "latent/backends/cpu/gemm.hpp"
+#include "latent/backends/cpu/image_sweep.hpp"
 #include "latent/core/matrix.hpp"
 #include "latent/core/threads.hpp"
 
@@ -52,6 +53,7 @@ struct Winograd {
             : group(group_for(capacity)),
               weights(std::size_t(16 * C * F)),
               weight_gradient(std::size_t(16 * C * F)),
+              plane_sums(capacity * std::size_t(F)),
               inputs(std::size_t(16 * C * group * tiles)),
               outputs(std::size_t(16 * F * group * tiles)),
               forward_product(group * tiles, F, C),
@@ -60,6 +62,7 @@ struct Winograd {
         std::ptrdiff_t group;
         AlignedBuffer<S> weights;          // U_p, C x F each
         AlignedBuffer<S> weight_gradient;  // the sum of V_p^T dY^_p, C x F each
+        AlignedBuffer<S> plane_sums;       // per sample, each filter's sum of dz: the bias gradient's terms
         AlignedBuffer<S> inputs;           // V_p, then in the backward pass the input gradient's products
         AlignedBuffer<S> outputs;          // the forward products, or dY^_p
         Gemm<S, false, false> forward_product;
@@ -222,31 +225,38 @@ struct Winograd {
         }
     }
 
-    /// Forward: z = conv(x, w) + b for n samples; requires n within the state's capacity.
-    static void forward(const S* parameters, const S* x, S* z, std::ptrdiff_t n, State& state) {
+    /// Forward: z = conv(x, w) + b for n samples, then done(j) for each sample j on the thread that wrote it;
+    /// requires n within the state's capacity.
+    template <class Done>
+    static void forward(const S* parameters, const S* x, S* z, std::ptrdiff_t n, State& state, Done&& done) {
         transform_weights(parameters, state.weights.data());
         const S* bias = parameters + G::bias_offset;
         for (std::ptrdiff_t first = 0; first < n; first += state.group) {
             const std::ptrdiff_t g = std::min(state.group, n - first), rows = g * tiles;
-            for_each_sample(g, [&](std::ptrdiff_t j) {
+            parallel_samples(g, [&](std::ptrdiff_t j) {
                 transform_input(x + (first + j) * in_size, state.inputs.data(), j * tiles, rows);
             });
             for (std::ptrdiff_t p = 0; p < 16; ++p)
                 state.forward_product(rows, F, C, state.inputs.data() + p * C * rows, rows, state.weights.data() + p * C * F,
                                       C, state.outputs.data() + p * F * rows, rows, false);
-            for_each_sample(g, [&](std::ptrdiff_t j) {
+            parallel_samples(g, [&](std::ptrdiff_t j) {
                 transform_output(state.outputs.data(), bias, z + (first + j) * out_size, j * tiles, rows);
+                done(first + j);
             });
         }
     }
 
-    /// Backward from dz: the weight gradient (overwritten) and, when dx is given, the input gradient.
-    static void backward(const S* parameters, const S* x, const S* dz, std::ptrdiff_t n, S* weight_gradient, S* dx,
-                         State& state) {
+    /// Backward: first prepare(j, its plane sums) for each sample j, which turns its dy into dz, then the
+    /// weight gradient (overwritten) and, when dx is given, the input gradient. Returns the plane sums
+    /// (n x F).
+    template <class Prepare>
+    static const S* backward(const S* parameters, const S* x, const S* dz, std::ptrdiff_t n, S* weight_gradient, S* dx,
+                             State& state, Prepare&& prepare) {
         if (dx) transform_weights(parameters, state.weights.data());
         for (std::ptrdiff_t first = 0; first < n; first += state.group) {
             const std::ptrdiff_t g = std::min(state.group, n - first), rows = g * tiles;
-            for_each_sample(g, [&](std::ptrdiff_t j) {
+            parallel_samples(g, [&](std::ptrdiff_t j) {
+                prepare(first + j, state.plane_sums.data() + (first + j) * F);
                 transform_input(x + (first + j) * in_size, state.inputs.data(), j * tiles, rows);
                 transform_output_gradient(dz + (first + j) * out_size, state.outputs.data(), j * tiles, rows);
             });
@@ -257,11 +267,12 @@ struct Winograd {
             for (std::ptrdiff_t p = 0; p < 16; ++p)
                 state.input_product(rows, C, F, state.outputs.data() + p * F * rows, rows, state.weights.data() + p * C * F,
                                     C, state.inputs.data() + p * C * rows, rows, false);
-            for_each_sample(g, [&](std::ptrdiff_t j) {
+            parallel_samples(g, [&](std::ptrdiff_t j) {
                 transform_input_gradient(state.inputs.data(), dx + (first + j) * in_size, j * tiles, rows);
             });
         }
         weight_gradient_from(state.weight_gradient.data(), weight_gradient);
+        return state.plane_sums.data();
     }
 
 private:
@@ -269,14 +280,6 @@ private:
     static void pad(const S* channel, S* plane) {
         std::fill(plane, plane + PH * PW, S(0));
         for (std::ptrdiff_t y = 0; y < H; ++y) std::copy_n(channel + y * W, W, plane + (y + top) * PW + left);
-    }
-
-    /// Calls body(j) for the samples j of a group, split over the current pool's threads.
-    template <class Body>
-    static void for_each_sample(std::ptrdiff_t count, Body&& body) {
-        parallel_ranges(std::size_t(count), 1, 1, [&](std::size_t begin, std::size_t end) {
-            for (std::size_t j = begin; j < end; ++j) body(std::ptrdiff_t(j));
-        });
     }
 };
 

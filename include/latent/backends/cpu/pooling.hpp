@@ -41,21 +41,28 @@ struct Kernel<backend::basic_cpu<S>, Bound<MaxPool2D<Pool, Stride>, In>> {
     static void forward(const S*, ConstMatrixView<S> x, MatrixView<S> y, MatrixView<S>*, State& state, PassContext&) {
         Sweep::for_each_sample(x.data(), y.data(), x.cols(), [&](std::size_t j, const S* in, S* out) {
             std::uint32_t* where = state.argmax.data() + j * Sweep::out_size;
-            detail::for_each_window<L>([&](std::size_t o, std::size_t corner) {
-                // The running maximum stays in registers and the comparisons become selects: the branches
-                // of a compare-and-jump are unpredictable on activations.
-                S best_value = in[corner];
-                std::size_t best = corner;
-                for (std::size_t ky = 0; ky < Pool; ++ky)
-                    for (std::size_t kx = 0; kx < Pool; ++kx) {
-                        const std::size_t i = corner + ky * L::width + kx;
-                        const bool larger = in[i] > best_value;
-                        best_value = larger ? in[i] : best_value;
-                        best = larger ? i : best;
+            // Row by row, the running maximum and its index in registers, the comparisons as selects: the
+            // branches of a compare-and-jump are unpredictable on activations, and 32-bit indices vectorise
+            // with the values.
+            for (std::uint32_t c = 0; c < L::channels; ++c)
+                for (std::uint32_t oy = 0; oy < L::out_height; ++oy) {
+                    const std::uint32_t row = (c * L::height + oy * Stride) * L::width;
+                    const std::uint32_t o = (c * L::out_height + oy) * L::out_width;
+                    for (std::uint32_t ox = 0; ox < L::out_width; ++ox) {
+                        const std::uint32_t corner = row + ox * Stride;
+                        S best_value = in[corner];
+                        std::uint32_t best = corner;
+                        for (std::uint32_t ky = 0; ky < Pool; ++ky)
+                            for (std::uint32_t kx = 0; kx < Pool; ++kx) {
+                                const std::uint32_t i = corner + ky * L::width + kx;
+                                const bool larger = in[i] > best_value;
+                                best_value = larger ? in[i] : best_value;
+                                best = larger ? i : best;
+                            }
+                        out[o + ox] = best_value;
+                        where[o + ox] = best;
                     }
-                out[o] = best_value;
-                where[o] = std::uint32_t(best);
-            });
+                }
         });
     }
 

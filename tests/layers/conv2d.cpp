@@ -14,8 +14,16 @@ using namespace latent;
 using Same = Bound<Conv2D<3, 3, Tanh>, Shape<2, 5, 4>>;
 using ValidStride2 = Bound<Conv2D<3, 3, Tanh, Padding::valid, 2>, Shape<2, 7, 5>>;
 using SameStride2 = Bound<Conv2D<2, 2, Sigmoid, Padding::same, 2>, Shape<2, 6, 4>>;
+// Shapes that the Winograd kernel serves (3x3, stride 1, even output sides, 8 channels or more), and near misses.
+using WinogradSame = Bound<Conv2D<3, 3, Tanh>, Shape<8, 4, 6>>;
+using WinogradValid = Bound<Conv2D<2, 3, ELU, Padding::valid>, Shape<9, 6, 4>>;
+using OddSides = Bound<Conv2D<3, 3, Tanh>, Shape<8, 5, 3>>;
+using Stride2Channels8 = Bound<Conv2D<3, 3, Tanh, Padding::same, 2>, Shape<8, 4, 6>>;
 
 static_assert(Layer<Same> && LayerSpec<Conv2D<3, 3>>);
+static_assert(detail::winograd_fits<WinogradSame> && detail::winograd_fits<WinogradValid>);
+static_assert(!detail::winograd_fits<OddSides> && !detail::winograd_fits<Stride2Channels8> && !detail::winograd_fits<Same>);
+static_assert(detail::winograd_fits<Bound<Conv2D<64, 3, ReLU>, Shape<32, 14, 14>>>);  // the seed model's conv2
 static_assert(std::is_same_v<Same::output_shape, Shape<3, 5, 4>>);
 static_assert(std::is_same_v<ValidStride2::output_shape, Shape<3, 3, 2>>);
 static_assert(std::is_same_v<SameStride2::output_shape, Shape<2, 3, 2>>);
@@ -58,7 +66,8 @@ std::vector<double> direct_convolution(const std::vector<double>& p, const doubl
 }
 }  // namespace
 
-TEST_CASE_TEMPLATE("Conv2D forward equals a direct convolution, channels first", L, Same, ValidStride2, SameStride2) {
+TEST_CASE_TEMPLATE("Conv2D forward equals a direct convolution, channels first", L, Same, ValidStride2, SameStride2,
+                   WinogradSame, WinogradValid, OddSides, Stride2Channels8) {
     using K = Kernel<backend::basic_cpu<double>, L>;
     Rng rng{3};
     std::vector<double> p(L::parameter_count);
@@ -79,10 +88,42 @@ TEST_CASE_TEMPLATE("Conv2D forward equals a direct convolution, channels first",
 }
 
 TEST_CASE_TEMPLATE("Conv2D gradients match finite differences", L, Same, ValidStride2, SameStride2,
-                   Bound<Conv2D<2, 3, ReLU, Padding::valid>, Shape<1, 4, 4>>) {
+                   Bound<Conv2D<2, 3, ReLU, Padding::valid>, Shape<1, 4, 4>>, WinogradSame, WinogradValid, OddSides,
+                   Stride2Channels8) {
     for (std::uint64_t seed : {1u, 2u}) {
         const auto result = check_layer_gradients<L>({.seed = seed, .batch = 2, .tolerance = 1e-7});
         INFO(L::name() << " seed " << seed << ": parameters " << result.parameter_error << ", input " << result.input_error);
         CHECK(result.passed());
     }
+}
+
+TEST_CASE("Conv2D in float through Winograd stays within float rounding of a direct convolution in double") {
+    using L = Bound<Conv2D<64, 3, ReLU, Padding::same, 1, init::GlorotUniform>, Shape<32, 14, 14>>;  // the seed's conv2
+    using Linear = Bound<Conv2D<64, 3, Identity, Padding::same, 1, init::GlorotUniform>, Shape<32, 14, 14>>;
+    static_assert(detail::winograd_fits<L>);
+    Rng rng{4};
+    std::vector<double> p(L::parameter_count);
+    L::initialize(std::span<double>(p), rng);
+    constexpr Eigen::Index n = 3, in = L::input_shape::size, out = L::output_shape::size;
+    Matrix<double> x(in, n);
+    for (double& v : x.reshaped()) v = rng.uniform();  // like the ReLU and pooled activations it sees in training
+    const std::vector<float> pf(p.begin(), p.end());
+    const Matrix<float> xf = x.cast<float>();
+    Matrix<float> z(out, n);
+    typename Kernel<backend::cpu, Linear>::State state(n);
+    PassContext context;
+    Kernel<backend::cpu, Linear>::forward(pf.data(), ConstMatrixView<float>(xf.data(), in, n), MatrixView<float>(z.data(), out, n),
+                                          nullptr, state, context);
+    double worst = 0, scale = 0;
+    for (Eigen::Index j = 0; j < n; ++j) {
+        const auto expected = direct_convolution<Linear>(p, x.col(j).data());
+        for (Eigen::Index i = 0; i < out; ++i) {
+            worst = std::max(worst, std::abs(double(z(i, j)) - expected[std::size_t(i)]));
+            scale = std::max(scale, std::abs(expected[std::size_t(i)]));
+        }
+    }
+    INFO("largest error " << worst << " for outputs up to " << scale);
+    // A float sum of 288 products is good to about 288 x 6e-8 of its largest terms; the transforms add a few ulps.
+    CHECK(worst < 1e-5 * scale);
+    CHECK(worst > 0);  // the float path ran, not an exact copy of the reference
 }

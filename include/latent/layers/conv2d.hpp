@@ -24,6 +24,24 @@ enum class Padding {
 namespace detail {
 inline std::string padding_name(Padding padding) { return padding == Padding::same ? "same" : "valid"; }
 
+/// "Kind<Filters, KernelSize, Act, Pad, Stride, Init>" with the trailing defaults left out (a convolution's
+/// name as written).
+template <std::size_t Filters, std::size_t KernelSize, class Act, Padding Pad, std::size_t Stride, class Init>
+std::string convolution_name(std::string text) {
+    text += '<';
+    text += std::to_string(Filters);
+    text += ", " + std::to_string(KernelSize);
+    const bool named_init = !std::is_same_v<Init, init::TorchDefault>;
+    const bool named_stride = Stride != 1 || named_init;
+    const bool named_padding = Pad != Padding::same || named_stride;
+    if (!std::is_same_v<Act, Identity> || named_padding) text += ", " + Act::name();
+    if (named_padding) text += ", " + padding_name(Pad);
+    if (named_stride) text += ", " + std::to_string(Stride);
+    if (named_init) text += ", " + Init::name();
+    text += '>';
+    return text;
+}
+
 /// Output extent and leading padding of a window of `window` cells moved by `stride` along `extent`.
 /// same: extent / stride outputs, padded by (window - stride) / 2 before (TensorFlow's split);
 /// valid: (extent - window) / stride + 1. Fits when the stride divides what it walks over.
@@ -55,19 +73,7 @@ struct Conv2D {
     static std::string kind() { return "Conv2D"; }
 
     /// "Conv2D<32, 3, ReLU>", with padding, stride and initialiser named when not the defaults.
-    static std::string name() {
-        std::string text = "Conv2D<" + std::to_string(Filters);
-        text += ", " + std::to_string(KernelSize);
-        const bool named_init = !std::is_same_v<Init, init::TorchDefault>;
-        const bool named_stride = Stride != 1 || named_init;
-        const bool named_padding = Pad != Padding::same || named_stride;
-        if (!std::is_same_v<Act, Identity> || named_padding) text += ", " + Act::name();
-        if (named_padding) text += ", " + detail::padding_name(Pad);
-        if (named_stride) text += ", " + std::to_string(Stride);
-        if (named_init) text += ", " + Init::name();
-        text += '>';
-        return text;
-    }
+    static std::string name() { return detail::convolution_name<Filters, KernelSize, Act, Pad, Stride, Init>(kind()); }
 
     template <class In>
     static constexpr detail::WindowAxis rows{detail::image_extents<In>::height, KernelSize, Stride, Pad};

@@ -28,19 +28,7 @@ struct ConvTranspose2D {
     static std::string kind() { return "ConvTranspose2D"; }
 
     /// "ConvTranspose2D<32, 3, ReLU, same, 2>", with the trailing defaults left out.
-    static std::string name() {
-        std::string text = "ConvTranspose2D<" + std::to_string(Filters);
-        text += ", " + std::to_string(KernelSize);
-        const bool named_init = !std::is_same_v<Init, init::TorchDefault>;
-        const bool named_stride = Stride != 1 || named_init;
-        const bool named_padding = Pad != Padding::same || named_stride;
-        if (!std::is_same_v<Act, Identity> || named_padding) text += ", " + Act::name();
-        if (named_padding) text += ", " + detail::padding_name(Pad);
-        if (named_stride) text += ", " + std::to_string(Stride);
-        if (named_init) text += ", " + Init::name();
-        text += '>';
-        return text;
-    }
+    static std::string name() { return detail::convolution_name<Filters, KernelSize, Act, Pad, Stride, Init>(kind()); }
 
     template <class In>
     static constexpr bool fits = ImageShape<In>;

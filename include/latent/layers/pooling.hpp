@@ -5,10 +5,10 @@
 
 #include "latent/core/shape.hpp"
 #include "latent/layers/conv2d.hpp"
+#include "latent/layers/image_geometry.hpp"
 #include "latent/layers/layer.hpp"
 
 #include <cstddef>
-#include <span>
 #include <string>
 
 namespace latent {
@@ -34,17 +34,11 @@ struct Pooling {
     }
 
     template <class In>
-    struct geometry {
-        static constexpr std::size_t channels = image_extents<In>::channels;
-        static constexpr std::size_t height = image_extents<In>::height;
-        static constexpr std::size_t width = image_extents<In>::width;
+    struct geometry : ParameterFreeImage<In> {
         static constexpr std::size_t pool = Pool, stride = Stride;
         static constexpr std::size_t out_height = rows<In>.outputs(), out_width = columns<In>.outputs();
-        using output_shape = Shape<channels, out_height, out_width>;
-        static constexpr std::size_t parameter_count = 0;
-        static constexpr std::size_t flops_per_sample = channels * out_height * out_width * Pool * Pool;
-        template <class S>
-        static void initialize(std::span<S>, Rng&) {}
+        using output_shape = Shape<image_extents<In>::channels, out_height, out_width>;
+        static constexpr std::size_t flops_per_sample = output_shape::size * Pool * Pool;
     };
 };
 

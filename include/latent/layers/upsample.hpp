@@ -4,10 +4,10 @@
 // A spec: the channels and size come from the shape flowing in.
 
 #include "latent/core/shape.hpp"
+#include "latent/layers/image_geometry.hpp"
 #include "latent/layers/layer.hpp"
 
 #include <cstddef>
-#include <span>
 #include <string>
 
 namespace latent {
@@ -46,18 +46,13 @@ struct UpSample2D {
 
     /// The layer for input In (see Bound).
     template <class In>
-    struct geometry {
-        static constexpr std::size_t channels = detail::image_extents<In>::channels;
-        static constexpr std::size_t height = detail::image_extents<In>::height;
-        static constexpr std::size_t width = detail::image_extents<In>::width;
+    struct geometry : detail::ParameterFreeImage<In> {
+        using extents = detail::image_extents<In>;
         static constexpr std::size_t factor = Factor;
         static constexpr Interpolation interpolation = Mode;
-        using output_shape = Shape<channels, height * Factor, width * Factor>;
-        static constexpr std::size_t parameter_count = 0;
+        using output_shape = Shape<extents::channels, extents::height * Factor, extents::width * Factor>;
         /// Bilinear: four multiply-adds per output.
         static constexpr std::size_t flops_per_sample = Mode == Interpolation::bilinear ? 8 * output_shape::size : 0;
-        template <class S>
-        static void initialize(std::span<S>, Rng&) {}
     };
 };
 

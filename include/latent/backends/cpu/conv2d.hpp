@@ -1,5 +1,6 @@
 #pragma once
-// Conv2D on the CPU as matrix products over groups of samples: im2col lays out each sample's windows as
+// Conv2D on the CPU. 3x3 stride-1 convolutions with enough input channels use Winograd's F(2x2, 3x3)
+// (winograd.hpp); the others are matrix products over groups of samples: im2col lays out each sample's windows as
 // (out pixels x patch) rows, the rows of a group of samples stacked, so that the group's outputs
 // (group x out pixels rows, one column per filter) are one product with the weights (patch x filters),
 // large enough for the GEMM kernel to run near its peak; each sample's block of a column is then its
@@ -8,8 +9,11 @@
 
 #include "latent/backends/backend.hpp"
 #include "latent/backends/cpu/gemm.hpp"
+#include "latent/backends/cpu/image_sweep.hpp"
 #include "latent/backends/cpu/policy.hpp"
+#include "latent/backends/cpu/winograd.hpp"
 #include "latent/core/matrix.hpp"
+#include "latent/core/threads.hpp"
 #include "latent/layers/conv2d.hpp"
 
 #include <algorithm>
@@ -84,6 +88,34 @@ struct Im2col {
     }
 };
 
+/// What the convolutions' kernels share after their products: y = act(z) for one sample of `size` values,
+/// z being `logits` when kept and y itself otherwise. Called per sample while its output is in cache.
+template <class Act, class S>
+void activate_sample(S* y, const S* logits, Eigen::Index size) {
+    Eigen::Map<Vector<S>> out(y, size);
+    if (logits)
+        out.array() = Act::apply(Eigen::Map<const Vector<S>>(logits, size).array());
+    else if constexpr (!std::is_same_v<Act, Identity>)
+        out.array() = Act::apply(out.array());
+}
+
+/// What they share before their products: one sample's dy becomes dL/dz (unless it already is), and `sums`
+/// its sums over each filter's plane of `plane` pixels, the sample's terms of the bias gradient.
+template <class Act, class S>
+void logit_gradient_sample(const S* y, S* dy, bool dy_is_logit_gradient, Eigen::Index plane, Eigen::Index filters, S* sums) {
+    if constexpr (!std::is_same_v<Act, Identity>)
+        if (!dy_is_logit_gradient)
+            Eigen::Map<Vector<S>>(dy, plane * filters).array() *=
+                Act::derivative(Eigen::Map<const Vector<S>>(y, plane * filters).array());
+    Eigen::Map<Vector<S>>(sums, filters) = Eigen::Map<const Matrix<S>>(dy, plane, filters).colwise().sum().transpose();
+}
+
+/// The bias gradient from n samples' plane sums (filters x n), added in sample order whatever the threads.
+template <class S>
+void bias_gradient_from(const S* sums, Eigen::Index filters, Eigen::Index n, S* bias_gradient) {
+    Eigen::Map<Vector<S>>(bias_gradient, filters) = Eigen::Map<const Matrix<S>>(sums, filters, n).rowwise().sum();
+}
+
 }  // namespace detail
 
 /// Forward: y = act(conv(x, W) + b). Backward receives dL/dy (or dL/dz when the loss was fused with the
@@ -94,6 +126,8 @@ struct Kernel<backend::basic_cpu<S>, Bound<Conv2D<F, K, Act, Pad, Stride, Init>,
     static constexpr Eigen::Index pixels = L::out_pixels, patch = L::patch_size, filters = F;
     static constexpr Eigen::Index in_size = In::size, out_size = L::output_shape::size;
     using Windows = detail::Im2col<L>;
+    static constexpr bool winograd = detail::winograd_fits<L>;
+    using Fast = detail::Winograd<L, S>;
 
     /// Samples per product: enough rows for an efficient GEMM, few enough that the windows stay in cache.
     static constexpr Eigen::Index group_for(std::size_t capacity) {
@@ -103,76 +137,100 @@ struct Kernel<backend::basic_cpu<S>, Bound<Conv2D<F, K, Act, Pad, Stride, Init>,
     }
 
     /// A group's windows (or their gradient) and outputs (or their gradient), and the products' blocks.
-    struct State {
-        explicit State(std::size_t capacity)
+    struct Im2colState {
+        explicit Im2colState(std::size_t capacity)
             : group(group_for(capacity)),
               windows(std::size_t(group * pixels * patch)),
               stacked(std::size_t(group * pixels * filters)),
+              plane_sums(capacity * std::size_t(filters)),
               forward(group * pixels, filters, patch),
               weight_gradient(patch, filters, group * pixels),
               input_gradient(group * pixels, patch, filters) {}
         Eigen::Index group;
         detail::AlignedBuffer<S> windows;              // group x pixels rows, patch columns
         detail::AlignedBuffer<S> stacked;              // group x pixels rows, one column per filter
+        detail::AlignedBuffer<S> plane_sums;           // per sample, each filter's sum of dz
         detail::Gemm<S, false, false> forward;         // windows W
         detail::Gemm<S, true, false> weight_gradient;  // windows^T dz
         detail::Gemm<S, false, true> input_gradient;   // dz W^T
     };
+    using State = std::conditional_t<winograd, typename Fast::State, Im2colState>;
 
     /// requires: x is In::size x n, y is output size x n, n <= the state's capacity; `logits`, when
     /// given, receives the pre-activation.
     static void forward(const S* parameters, ConstMatrixView<S> x, MatrixView<S> y, MatrixView<S>* logits,
                         State& state, PassContext&) {
-        const auto n = x.cols();
-        const S* bias = parameters + L::bias_offset;
-        MatrixView<S>& z = logits ? *logits : y;
-        for (Eigen::Index first = 0; first < n; first += state.group) {
-            const Eigen::Index g = std::min(state.group, n - first), rows = g * pixels;
-            for (Eigen::Index j = 0; j < g; ++j)
-                Windows::gather(x.data() + (first + j) * in_size, state.windows.data() + j * pixels, rows);
-            state.forward(rows, filters, patch, state.windows.data(), rows, parameters, patch, state.stacked.data(),
-                          rows, false);
-            for (Eigen::Index j = 0; j < g; ++j)
-                for (Eigen::Index f = 0; f < filters; ++f)
-                    Eigen::Map<Vector<S>>(z.data() + (first + j) * out_size + f * pixels, pixels).array() =
-                        Eigen::Map<const Vector<S>>(state.stacked.data() + f * rows + j * pixels, pixels).array() + bias[f];
-        }
-        if (logits)
-            y.array() = Act::apply(logits->array());
-        else if constexpr (!std::is_same_v<Act, Identity>)
-            y.array() = Act::apply(y.array());
+        S* z = logits ? logits->data() : y.data();
+        const auto activate = [&](Eigen::Index j) {
+            detail::activate_sample<Act>(y.data() + j * out_size, logits ? z + j * out_size : nullptr, out_size);
+        };
+        if constexpr (winograd)
+            Fast::forward(parameters, x.data(), z, x.cols(), state, activate);
+        else
+            forward_im2col(parameters, x.data(), z, x.cols(), state, activate);
     }
 
     /// requires: dy is output size x n and is overwritten with dL/dz; gradients points at this layer's
     /// parameter_count gradient slots, which are overwritten; dx, when given, is In::size x n.
     static void backward(const S* parameters, ConstMatrixView<S> x, ConstMatrixView<S> y, MatrixView<S> dy,
                          bool dy_is_logit_gradient, S* gradients, MatrixView<S>* dx, State& state) {
-        const auto n = x.cols();
-        if constexpr (!std::is_same_v<Act, Identity>)
-            if (!dy_is_logit_gradient) dy.array() *= Act::derivative(y.array());
-        Eigen::Map<Vector<S>> bias(gradients + L::bias_offset, filters);
-        // Each filter's plane of every sample: the plane sums of dz.
-        bias = Eigen::Map<const Matrix<S>>(dy.data(), pixels, filters * n).colwise().sum().reshaped(filters, n).rowwise().sum();
+        const auto prepare = [&](Eigen::Index j, S* sums) {
+            detail::logit_gradient_sample<Act>(y.data() + j * out_size, dy.data() + j * out_size, dy_is_logit_gradient,
+                                               pixels, filters, sums);
+        };
+        S* dx_data = dx ? dx->data() : nullptr;
+        const S* sums = nullptr;
+        if constexpr (winograd)
+            sums = Fast::backward(parameters, x.data(), dy.data(), x.cols(), gradients, dx_data, state, prepare);
+        else
+            sums = backward_im2col(parameters, x.data(), dy.data(), x.cols(), gradients, dx_data, state, prepare);
+        detail::bias_gradient_from(sums, filters, x.cols(), gradients + L::bias_offset);
+    }
+
+private:
+    template <class Done>
+    static void forward_im2col(const S* parameters, const S* x, S* z, Eigen::Index n, Im2colState& state, Done& done) {
+        const S* bias = parameters + L::bias_offset;
         for (Eigen::Index first = 0; first < n; first += state.group) {
             const Eigen::Index g = std::min(state.group, n - first), rows = g * pixels;
-            for (Eigen::Index j = 0; j < g; ++j) {
-                Windows::gather(x.data() + (first + j) * in_size, state.windows.data() + j * pixels, rows);
+            detail::parallel_samples(g, [&](Eigen::Index j) {
+                Windows::gather(x + (first + j) * in_size, state.windows.data() + j * pixels, rows);
+            });
+            state.forward(rows, filters, patch, state.windows.data(), rows, parameters, patch, state.stacked.data(),
+                          rows, false);
+            detail::parallel_samples(g, [&](Eigen::Index j) {
+                for (Eigen::Index f = 0; f < filters; ++f)
+                    Eigen::Map<Vector<S>>(z + (first + j) * out_size + f * pixels, pixels).array() =
+                        Eigen::Map<const Vector<S>>(state.stacked.data() + f * rows + j * pixels, pixels).array() + bias[f];
+                done(first + j);
+            });
+        }
+    }
+
+    template <class Prepare>
+    static const S* backward_im2col(const S* parameters, const S* x, S* dz, Eigen::Index n, S* gradients, S* dx,
+                                    Im2colState& state, Prepare& prepare) {
+        for (Eigen::Index first = 0; first < n; first += state.group) {
+            const Eigen::Index g = std::min(state.group, n - first), rows = g * pixels;
+            detail::parallel_samples(g, [&](Eigen::Index j) {
+                prepare(first + j, state.plane_sums.data() + (first + j) * filters);
+                Windows::gather(x + (first + j) * in_size, state.windows.data() + j * pixels, rows);
                 for (Eigen::Index f = 0; f < filters; ++f)
                     Eigen::Map<Vector<S>>(state.stacked.data() + f * rows + j * pixels, pixels) =
-                        Eigen::Map<const Vector<S>>(dy.data() + (first + j) * out_size + f * pixels, pixels);
-            }
+                        Eigen::Map<const Vector<S>>(dz + (first + j) * out_size + f * pixels, pixels);
+            });
             state.weight_gradient(patch, filters, rows, state.windows.data(), rows, state.stacked.data(), rows,
                                   gradients, patch, first > 0);
-            if (dx) {
-                state.input_gradient(rows, patch, filters, state.stacked.data(), rows, parameters, patch,
-                                     state.windows.data(), rows, false);
-                for (Eigen::Index j = 0; j < g; ++j) {
-                    S* image = dx->data() + (first + j) * in_size;
-                    std::fill(image, image + in_size, S(0));
-                    Windows::scatter_add(state.windows.data() + j * pixels, rows, image);
-                }
-            }
+            if (!dx) continue;
+            state.input_gradient(rows, patch, filters, state.stacked.data(), rows, parameters, patch,
+                                 state.windows.data(), rows, false);
+            detail::parallel_samples(g, [&](Eigen::Index j) {
+                S* image = dx + (first + j) * in_size;
+                std::fill(image, image + in_size, S(0));
+                Windows::scatter_add(state.windows.data() + j * pixels, rows, image);
+            });
         }
+        return state.plane_sums.data();
     }
 };
 

@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <type_traits>
 
 namespace latent {
 
@@ -27,12 +26,14 @@ struct Kernel<backend::basic_cpu<S>, Bound<ConvTranspose2D<F, K, Act, Pad, Strid
 
     /// One sample's windows (pixels x patch) and the blocks of the three products.
     struct State {
-        explicit State(std::size_t)
+        explicit State(std::size_t capacity)
             : windows(std::size_t(pixels * patch)),
+              plane_sums(capacity * F),
               forward(pixels, patch, channels),
               weight_gradient(patch, channels, pixels),
               input_gradient(pixels, channels, patch) {}
         detail::AlignedBuffer<S> windows;
+        detail::AlignedBuffer<S> plane_sums;  // per sample, each filter's sum of dz
         detail::Gemm<S, false, true> forward;          // x W^T, W stored patch x channels
         detail::Gemm<S, true, false> weight_gradient;  // windows(dz)^T x
         detail::Gemm<S, false, false> input_gradient;  // windows(dz) W
@@ -41,30 +42,25 @@ struct Kernel<backend::basic_cpu<S>, Bound<ConvTranspose2D<F, K, Act, Pad, Strid
     static void forward(const S* parameters, ConstMatrixView<S> x, MatrixView<S> y, MatrixView<S>* logits,
                         State& state, PassContext&) {
         const S* bias = parameters + L::bias_offset;
-        MatrixView<S>& z = logits ? *logits : y;
+        S* z = logits ? logits->data() : y.data();
         for (Eigen::Index j = 0; j < x.cols(); ++j) {
             state.forward(pixels, patch, channels, x.data() + j * in_size, pixels, parameters, patch,
                           state.windows.data(), pixels, false);
-            S* out = z.data() + j * out_size;
+            S* out = z + j * out_size;
             std::fill(out, out + out_size, S(0));
             Windows::scatter_add(state.windows.data(), pixels, out);
             for (Eigen::Index f = 0; f < Eigen::Index(F); ++f)
                 Eigen::Map<Vector<S>>(out + f * plane, plane).array() += bias[f];
+            detail::activate_sample<Act>(y.data() + j * out_size, logits ? out : nullptr, out_size);
         }
-        if (logits)
-            y.array() = Act::apply(logits->array());
-        else if constexpr (!std::is_same_v<Act, Identity>)
-            y.array() = Act::apply(y.array());
     }
 
     static void backward(const S* parameters, ConstMatrixView<S> x, ConstMatrixView<S> y, MatrixView<S> dy,
                          bool dy_is_logit_gradient, S* gradients, MatrixView<S>* dx, State& state) {
         const auto n = x.cols();
-        if constexpr (!std::is_same_v<Act, Identity>)
-            if (!dy_is_logit_gradient) dy.array() *= Act::derivative(y.array());
-        Eigen::Map<Vector<S>>(gradients + L::bias_offset, Eigen::Index(F)) =
-            Eigen::Map<const Matrix<S>>(dy.data(), plane, Eigen::Index(F) * n).colwise().sum().reshaped(Eigen::Index(F), n).rowwise().sum();
         for (Eigen::Index j = 0; j < n; ++j) {
+            detail::logit_gradient_sample<Act>(y.data() + j * out_size, dy.data() + j * out_size, dy_is_logit_gradient, plane,
+                                               Eigen::Index(F), state.plane_sums.data() + j * Eigen::Index(F));
             Windows::gather(dy.data() + j * out_size, state.windows.data(), pixels);
             state.weight_gradient(patch, channels, pixels, state.windows.data(), pixels, x.data() + j * in_size, pixels,
                                   gradients, patch, j > 0);
@@ -72,6 +68,7 @@ struct Kernel<backend::basic_cpu<S>, Bound<ConvTranspose2D<F, K, Act, Pad, Strid
                 state.input_gradient(pixels, channels, patch, state.windows.data(), pixels, parameters, patch,
                                      dx->data() + j * in_size, pixels, false);
         }
+        detail::bias_gradient_from(state.plane_sums.data(), Eigen::Index(F), n, gradients + L::bias_offset);
     }
 };
 

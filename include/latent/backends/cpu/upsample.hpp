@@ -3,6 +3,7 @@
 // mixes two input rows and columns with weights that depend only on its index, tabulated once per axis.
 
 #include "latent/backends/backend.hpp"
+#include "latent/backends/cpu/image_sweep.hpp"
 #include "latent/backends/cpu/policy.hpp"
 #include "latent/core/matrix.hpp"
 #include "latent/layers/upsample.hpp"
@@ -37,7 +38,7 @@ template <class S, std::size_t Factor, Interpolation Mode, class In>
 struct Kernel<backend::basic_cpu<S>, Bound<UpSample2D<Factor, Mode>, In>> {
     using L = Bound<UpSample2D<Factor, Mode>, In>;
     static constexpr std::size_t H = L::height, W = L::width, OH = H * Factor, OW = W * Factor;
-    static constexpr std::size_t in_size = In::size, out_size = L::output_shape::size;
+    using Sweep = detail::ImageSweep<L>;
     static constexpr detail::BilinearAxis<H, Factor> rows{};
     static constexpr detail::BilinearAxis<W, Factor> columns{};
 
@@ -47,9 +48,7 @@ struct Kernel<backend::basic_cpu<S>, Bound<UpSample2D<Factor, Mode>, In>> {
     };
 
     static void forward(const S*, ConstMatrixView<S> x, MatrixView<S> y, MatrixView<S>*, State&, PassContext&) {
-        for (Eigen::Index j = 0; j < x.cols(); ++j) {
-            const S* in = x.data() + j * Eigen::Index(in_size);
-            S* out = y.data() + j * Eigen::Index(out_size);
+        Sweep::for_each_sample(x.data(), y.data(), x.cols(), [&](std::size_t, const S* in, S* out) {
             for (std::size_t c = 0; c < L::channels; ++c, in += H * W)
                 for (std::size_t oy = 0; oy < OH; ++oy)
                     for (std::size_t ox = 0; ox < OW; ++ox, ++out) {
@@ -64,16 +63,14 @@ struct Kernel<backend::basic_cpu<S>, Bound<UpSample2D<Factor, Mode>, In>> {
                                    wy * ((S(1) - wx) * bottom[l] + wx * bottom[r]);
                         }
                     }
-        }
+        });
     }
 
     static void backward(const S*, ConstMatrixView<S> x, ConstMatrixView<S>, MatrixView<S> dy, bool, S*,
                          MatrixView<S>* dx, State&) {
         if (!dx) return;
-        dx->setZero();
-        for (Eigen::Index j = 0; j < x.cols(); ++j) {
-            const S* dout = dy.data() + j * Eigen::Index(out_size);
-            S* din = dx->data() + j * Eigen::Index(in_size);
+        Sweep::template for_each_sample<true>(dy.data(), dx->data(), x.cols(), [&](std::size_t, const S* dout, S* din) {
+            std::fill(din, din + Sweep::in_size, S(0));
             for (std::size_t c = 0; c < L::channels; ++c, din += H * W)
                 for (std::size_t oy = 0; oy < OH; ++oy)
                     for (std::size_t ox = 0; ox < OW; ++ox, ++dout) {
@@ -90,7 +87,7 @@ struct Kernel<backend::basic_cpu<S>, Bound<UpSample2D<Factor, Mode>, In>> {
                             bottom[r] += wy * wx * g;
                         }
                     }
-        }
+        });
     }
 };
 

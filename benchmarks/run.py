@@ -387,7 +387,8 @@ def main():
     L.append("## Machine\n")
     L.append(f"- CPU: {cpu_model()}, {os.cpu_count()} logical cores (shared with other users' builds)")
     L.append(f"- load average (1/5/15 min) before: {load_before}; after: {load_after}; run took {elapsed:.0f} s")
-    L.append(f"- latent: {cc_version}, `{flags.get('CXX_FLAGS', '')} {flags.get('CXX_DEFINES', '')}`".rstrip())
+    L.append(f"- latent: {cc_version}, `{flags.get('CXX_FLAGS', '')} {flags.get('CXX_DEFINES', '')}`".rstrip()
+             + f"; matrix products on {next(r for r in rows if r['kind'] == 'floor')['latent_gemm']}")
     L.append(f"- PyTorch {torch_version} (Debian), Python {platform.python_version()}; threads pinned with "
              "torch.set_num_threads and OMP/OPENBLAS/MKL_NUM_THREADS; data preloaded as float32")
     L.append(f"- {platform.platform()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))}\n")
@@ -458,20 +459,25 @@ def main():
     L.append("Column-major, as latent stores a batch (samples are columns, W is out x in): forward W x, weight "
              "gradient dz x^T, input gradient W^T dz (none for layer 1). Each the fastest of 15 timings of ~4 ms "
              "(a floor: the slower timings measure the other processes on the machine).\n")
-    L.append("| GEMM | m | n | k | latent (Eigen) µs | GFLOP/s | OpenBLAS µs | GFLOP/s |")
-    L.append("|---|---|---|---|---|---|---|---|")
+    L.append(f"latent's products (detail::Gemm) run on {floor['latent_gemm']} in this build (latent::blas, "
+             "LATENT_BLAS); the Eigen column is Eigen's own product, the floor the faster of Eigen and OpenBLAS.\n")
+    L.append(f"| GEMM | m | n | k | latent ({floor['latent_gemm']}) µs | GFLOP/s | Eigen µs | GFLOP/s | "
+             "OpenBLAS µs | GFLOP/s |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|")
     for g in gemms:
         ob = g["openblas_seconds"]
         obs = f"{ob * 1e6:.2f} | {g['flop'] / ob / 1e9:.1f}" if ob else "n/a | n/a"
         L.append(f"| {g['name']} | {g['m']} | {g['n']} | {g['k']} | {g['latent_seconds'] * 1e6:.2f} | "
-                 f"{g['flop'] / g['latent_seconds'] / 1e9:.1f} | {obs} |")
+                 f"{g['flop'] / g['latent_seconds'] / 1e9:.1f} | {g['eigen_seconds'] * 1e6:.2f} | "
+                 f"{g['flop'] / g['eigen_seconds'] / 1e9:.1f} | {obs} |")
     L.append("")
-    L.append(f"- sum of the 23 GEMMs, latent's Eigen GEMM: {floor['gemm_seconds_per_step_latent'] * 1e6:.0f} µs; "
+    L.append(f"- sum of the 23 GEMMs, latent's GEMM ({floor['latent_gemm']}): "
+             f"{floor['gemm_seconds_per_step_latent'] * 1e6:.0f} µs; "
              f"faster library per shape: {floor['gemm_seconds_per_step_best'] * 1e6:.0f} µs"
              + ("" if floor["openblas"] else " (OpenBLAS not built in: Eigen only)"))
     L.append(f"- Adam update over 219,891 parameters (latent::Adam): {floor['adam_seconds_per_step'] * 1e6:.0f} µs")
     L.append(f"- floor = 937.5 x (GEMMs + Adam) = **{floor['floor_seconds_per_epoch']:.3f} s/epoch** "
-             f"({floor['floor_seconds_per_epoch_latent_gemm']:.3f} s/epoch with latent's Eigen GEMM only); "
+             f"({floor['floor_seconds_per_epoch_latent_gemm']:.3f} s/epoch with latent's GEMM); "
              f"latent trains at {train[d_l]['median_seconds']:.3f} s/epoch")
     L.append("")
 
@@ -514,21 +520,21 @@ def main():
 
     # ---- why, and what would close the gap, from this run's figures
     steps = floor["steps_per_epoch"]
-    eigen_gemm = steps * floor["gemm_seconds_per_step_latent"]
+    latent_gemm = steps * floor["gemm_seconds_per_step_latent"]
     best_gemm = steps * floor["gemm_seconds_per_step_best"]
     adam = steps * floor["adam_seconds_per_step"]
-    rest = dl["median_cpu_seconds"] - eigen_gemm - adam
+    rest = dl["median_cpu_seconds"] - latent_gemm - adam
     wide = [g for g in gemms if "784" in g["name"]]
-    wide_eigen = steps * sum(g["latent_seconds"] for g in wide)
-    wide_blas = steps * sum(min(g["latent_seconds"], g["openblas_seconds"] or 1e9) for g in wide)
+    wide_latent = steps * sum(g["latent_seconds"] for g in wide)
+    wide_best = steps * sum(min(g["eigen_seconds"], g["openblas_seconds"] or 1e9) for g in wide)
     N = ["## Targets not met: why, and what would close them\n"]
     N.append(f"Where a deep3 epoch goes (this run, per epoch of 937.5 steps): latent's CPU s/epoch is "
-             f"{dl['median_cpu_seconds']:.3f}; its Eigen GEMMs take {eigen_gemm:.3f} s (the six GEMMs of the two "
-             f"784-wide layers {wide_eigen:.3f} s of it), the Adam update {adam:.3f} s, and the remaining "
+             f"{dl['median_cpu_seconds']:.3f}; its GEMMs ({floor['latent_gemm']}) take {latent_gemm:.3f} s (the six "
+             f"GEMMs of the two 784-wide layers {wide_latent:.3f} s of it), the Adam update {adam:.3f} s, and the remaining "
              f"{max(rest, 0):.3f} s is everything else: bias and activation passes, the loss, gathering and scaling the "
              f"batch from bytes, and the trainer's two finiteness scans (gradients, then parameters) of 219,891 "
              f"values per step. With the faster of Eigen and OpenBLAS per shape the GEMMs would take {best_gemm:.3f} s "
-             f"(the 784-wide ones {wide_blas:.3f} s).\n")
+             f"(the 784-wide ones {wide_best:.3f} s).\n")
     if r["deep3_t1"] < 2.7 or r["floor"] > 1.4:
         N.append(f"- **deep3 vs PyTorch ({r['deep3_t1']:.2f}x of 2.7x) and vs the floor ({r['floor']:.2f}x wall, "
                  f"{r['floor_cpu']:.2f}x CPU, of 1.4x)**: PyTorch spends its time on the same GEMMs (OpenBLAS) plus "

@@ -43,17 +43,14 @@ function(latent_define_mpi_component target latent_target)
 endfunction()
 
 # latent::blas: the CPU backend's matrix products on OpenBLAS (cblas_sgemm, cblas_dgemm) instead of Eigen's kernel.
-# latent splits large products over its own threads and needs OpenBLAS to run on one thread inside each part, so
-# OpenBLAS's serial build is preferred (Debian: libopenblas-serial-dev, found under openblas-serial/); any other
-# OpenBLAS is used only while it runs on one thread (OPENBLAS_NUM_THREADS=1), Eigen otherwise (see
-# latent/backends/cpu/gemm.hpp). Sets LATENT_OPENBLAS_LIBRARY and LATENT_OPENBLAS_INCLUDE_DIR (cache), empty or
-# -NOTFOUND when there is no OpenBLAS with cblas.h.
+# latent splits large products over its own threads and calls OpenBLAS from each, so it uses OpenBLAS only while a
+# threaded build (pthreads or OpenMP: Debian's libopenblas-dev) is limited to one thread (OPENBLAS_NUM_THREADS=1 or
+# openblas_set_num_threads(1)), and Eigen otherwise (see latent/backends/cpu/gemm.hpp). Sets
+# LATENT_OPENBLAS_LIBRARY and LATENT_OPENBLAS_INCLUDE_DIR (cache), -NOTFOUND when there is no OpenBLAS with cblas.h.
 function(latent_find_openblas)
-  # Subfolders are searched before their parent, so the serial build wins over the default one.
-  find_library(LATENT_OPENBLAS_LIBRARY NAMES openblas PATH_SUFFIXES openblas-serial
-               DOC "OpenBLAS for latent::blas (the serial build is preferred)")
-  find_path(LATENT_OPENBLAS_INCLUDE_DIR cblas.h
-            PATH_SUFFIXES openblas-serial openblas openblas-pthread openblas-openmp
+  find_library(LATENT_OPENBLAS_LIBRARY NAMES openblas DOC "OpenBLAS for latent::blas")
+  # Debian keeps OpenBLAS's cblas.h in a folder per build; the default cblas.h may be another BLAS's.
+  find_path(LATENT_OPENBLAS_INCLUDE_DIR cblas.h PATH_SUFFIXES openblas-pthread openblas-openmp openblas
             DOC "The folder of OpenBLAS's cblas.h for latent::blas")
 endfunction()
 

@@ -1,6 +1,5 @@
-// A user's program on latent::blas (consumer/CMakeLists.txt, CONSUMER_BLAS): the CPU backend's products must run
-// on OpenBLAS (the serial build that latent::blas links runs on one thread) and still train. Fails (non-zero exit)
-// otherwise.
+// A user's program on latent::blas (consumer/CMakeLists.txt, CONSUMER_BLAS): once OpenBLAS is limited to one
+// thread, the CPU backend's products must run on it and still train. Fails (non-zero exit) otherwise.
 #include <latent/latent.hpp>
 
 #include <cstdio>
@@ -10,6 +9,7 @@ using Model = latent::Autoencoder<latent::Sequential<latent::Dense<16, 4, latent
                                   latent::Sequential<latent::Dense<4, 16>>>;
 
 int main() {
+    openblas_set_num_threads(1);  // latent's threads split the work; OpenBLAS runs inside each on one
     latent::Rng rng{1};
     std::vector<float> values(256 * 16);
     for (float& v : values) v = float(rng.uniform());

@@ -11,12 +11,13 @@
 // With LATENT_WITH_BLAS defined (the latent::blas CMake component, or -DLATENT_WITH_BLAS with OpenBLAS's
 // cblas.h on the include path and -lopenblas), float and double products go to OpenBLAS's cblas_sgemm /
 // cblas_dgemm instead, which is faster than Eigen's kernel on every shape of the dense models (see
-// benchmarks/RESULTS.md). Only while OpenBLAS runs on one thread: its serial build, or a threaded one limited by
+// benchmarks/RESULTS.md), but only while a threaded OpenBLAS (pthreads or OpenMP build) is limited to one thread:
 // OPENBLAS_NUM_THREADS=1 or openblas_set_num_threads(1). latent never changes that setting (it is the whole
-// process's); a threaded OpenBLAS would put its own threads under each of latent's and sum some products in
-// another order, so then Eigen does the work. OpenBLAS's ordinary kernel, like Eigen's blocks here, splits k by
-// k alone, so a slice of C is summed as the whole would be; its kernels for small products do not, so no part is
-// made that small (see operator()): results stay bitwise those of one thread.
+// process's). With more threads OpenBLAS would put its own under each of latent's and sum some products in
+// another order; a serial build (Debian's 0.3.21 at least) gives wrong results when two threads call it at once
+// (measured), as latent's parts do. In both cases Eigen does the work. OpenBLAS's ordinary kernel, like Eigen's
+// blocks here, splits k by k alone, so a slice of C is summed as the whole would be; its kernels for small
+// products do not, so no part is made that small (see operator()): results stay bitwise those of one thread.
 
 #include "latent/core/matrix.hpp"
 #include "latent/core/threads.hpp"
@@ -46,14 +47,14 @@ namespace latent {
 namespace detail {
 
 #if defined(LATENT_WITH_BLAS)
-// Asked on every product: the user may change OpenBLAS's thread count at any time. A load of one variable.
-inline bool blas_runs_serially() noexcept { return openblas_get_num_threads() == 1; }
+// Asked on every product: the user may change OpenBLAS's thread count at any time. Two loads of a variable.
+inline bool blas_usable() noexcept { return openblas_get_parallel() != 0 && openblas_get_num_threads() == 1; }
 #endif
 
 template <class Scalar>
 bool uses_blas() noexcept {
 #if defined(LATENT_WITH_BLAS)
-    return (std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>) && blas_runs_serially();
+    return (std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>) && blas_usable();
 #else
     return false;
 #endif
@@ -62,7 +63,7 @@ bool uses_blas() noexcept {
 }  // namespace detail
 
 /// Which library computes the CPU backend's float matrix products now: "OpenBLAS" (built with
-/// LATENT_WITH_BLAS, and OpenBLAS on one thread) or "Eigen".
+/// LATENT_WITH_BLAS, and a threaded OpenBLAS limited to one thread) or "Eigen".
 inline std::string_view cpu_gemm_library() noexcept { return detail::uses_blas<float>() ? "OpenBLAS" : "Eigen"; }
 
 namespace detail {

@@ -300,7 +300,7 @@ def main():
         rows = run_json([bench, "conv", "--batches", str(args.conv_batches), "--seed", str(args.seed),
                          "--data", args.data], 1, "latent conv")
         rows += run_json([bench, "conv", "--batches", str(args.conv_batches), "--seed", str(args.seed),
-                          "--data", args.data, "--threads", "2"], 2, "latent conv 2 threads")
+                          "--data", args.data, "--threads", "2"], 1, "latent conv 2 threads")
         cmd = [sys.executable, os.path.abspath(__file__), "--child", "--model", "conv", "--threads", "1",
                "--conv-batches", str(args.conv_batches), "--seed", str(args.seed), "--data", args.data]
         saved = {k: os.environ.get(k) for k in ("GLIBC_TUNABLES", "OPENBLAS_CORETYPE")}
@@ -357,7 +357,8 @@ def main():
     # Interleaved, so that a change in the machine's load hits both libraries alike.
     rows += run_json([bench, "train", "deep3", "--infer"] + common, 1, "latent deep3")
     rows += torch_run("deep3", 1, infer=True)
-    rows += run_json([bench, "train", "deep3", "--infer", "--threads", "2"] + common, 2, "latent deep3 2 threads")
+    # OpenBLAS on one thread inside each of latent's (see latent::blas in the README): env threads 1.
+    rows += run_json([bench, "train", "deep3", "--infer", "--threads", "2"] + common, 1, "latent deep3 2 threads")
     if libtorch_bin:
         rows += run_json([libtorch_bin, "--threads", "1"] + common, 1, "libtorch deep3 1 thread")
     rows += torch_run("deep3", 2)
@@ -387,7 +388,8 @@ def main():
     L.append("## Machine\n")
     L.append(f"- CPU: {cpu_model()}, {os.cpu_count()} logical cores (shared with other users' builds)")
     L.append(f"- load average (1/5/15 min) before: {load_before}; after: {load_after}; run took {elapsed:.0f} s")
-    L.append(f"- latent: {cc_version}, `{flags.get('CXX_FLAGS', '')} {flags.get('CXX_DEFINES', '')}`".rstrip())
+    L.append(f"- latent: {cc_version}, `{flags.get('CXX_FLAGS', '')} {flags.get('CXX_DEFINES', '')}`".rstrip()
+             + f"; matrix products on {next(r for r in rows if r['kind'] == 'floor')['latent_gemm']}")
     L.append(f"- PyTorch {torch_version} (Debian), Python {platform.python_version()}; threads pinned with "
              "torch.set_num_threads and OMP/OPENBLAS/MKL_NUM_THREADS; data preloaded as float32")
     L.append(f"- {platform.platform()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))}\n")
@@ -458,20 +460,25 @@ def main():
     L.append("Column-major, as latent stores a batch (samples are columns, W is out x in): forward W x, weight "
              "gradient dz x^T, input gradient W^T dz (none for layer 1). Each the fastest of 15 timings of ~4 ms "
              "(a floor: the slower timings measure the other processes on the machine).\n")
-    L.append("| GEMM | m | n | k | latent (Eigen) µs | GFLOP/s | OpenBLAS µs | GFLOP/s |")
-    L.append("|---|---|---|---|---|---|---|---|")
+    L.append(f"latent's products (detail::Gemm) run on {floor['latent_gemm']} in this build (latent::blas, "
+             "LATENT_BLAS); the Eigen column is Eigen's own product, the floor the faster of Eigen and OpenBLAS.\n")
+    L.append(f"| GEMM | m | n | k | latent ({floor['latent_gemm']}) µs | GFLOP/s | Eigen µs | GFLOP/s | "
+             "OpenBLAS µs | GFLOP/s |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|")
     for g in gemms:
         ob = g["openblas_seconds"]
         obs = f"{ob * 1e6:.2f} | {g['flop'] / ob / 1e9:.1f}" if ob else "n/a | n/a"
         L.append(f"| {g['name']} | {g['m']} | {g['n']} | {g['k']} | {g['latent_seconds'] * 1e6:.2f} | "
-                 f"{g['flop'] / g['latent_seconds'] / 1e9:.1f} | {obs} |")
+                 f"{g['flop'] / g['latent_seconds'] / 1e9:.1f} | {g['eigen_seconds'] * 1e6:.2f} | "
+                 f"{g['flop'] / g['eigen_seconds'] / 1e9:.1f} | {obs} |")
     L.append("")
-    L.append(f"- sum of the 23 GEMMs, latent's Eigen GEMM: {floor['gemm_seconds_per_step_latent'] * 1e6:.0f} µs; "
+    L.append(f"- sum of the 23 GEMMs, latent's GEMM ({floor['latent_gemm']}): "
+             f"{floor['gemm_seconds_per_step_latent'] * 1e6:.0f} µs; "
              f"faster library per shape: {floor['gemm_seconds_per_step_best'] * 1e6:.0f} µs"
              + ("" if floor["openblas"] else " (OpenBLAS not built in: Eigen only)"))
     L.append(f"- Adam update over 219,891 parameters (latent::Adam): {floor['adam_seconds_per_step'] * 1e6:.0f} µs")
     L.append(f"- floor = 937.5 x (GEMMs + Adam) = **{floor['floor_seconds_per_epoch']:.3f} s/epoch** "
-             f"({floor['floor_seconds_per_epoch_latent_gemm']:.3f} s/epoch with latent's Eigen GEMM only); "
+             f"({floor['floor_seconds_per_epoch_latent_gemm']:.3f} s/epoch with latent's GEMM); "
              f"latent trains at {train[d_l]['median_seconds']:.3f} s/epoch")
     L.append("")
 
@@ -514,30 +521,32 @@ def main():
 
     # ---- why, and what would close the gap, from this run's figures
     steps = floor["steps_per_epoch"]
-    eigen_gemm = steps * floor["gemm_seconds_per_step_latent"]
+    latent_gemm = steps * floor["gemm_seconds_per_step_latent"]
     best_gemm = steps * floor["gemm_seconds_per_step_best"]
     adam = steps * floor["adam_seconds_per_step"]
-    rest = dl["median_cpu_seconds"] - eigen_gemm - adam
+    rest = dl["median_cpu_seconds"] - latent_gemm - adam
     wide = [g for g in gemms if "784" in g["name"]]
-    wide_eigen = steps * sum(g["latent_seconds"] for g in wide)
-    wide_blas = steps * sum(min(g["latent_seconds"], g["openblas_seconds"] or 1e9) for g in wide)
+    wide_latent = steps * sum(g["latent_seconds"] for g in wide)
+    wide_best = steps * sum(min(g["eigen_seconds"], g["openblas_seconds"] or 1e9) for g in wide)
     N = ["## Targets not met: why, and what would close them\n"]
     N.append(f"Where a deep3 epoch goes (this run, per epoch of 937.5 steps): latent's CPU s/epoch is "
-             f"{dl['median_cpu_seconds']:.3f}; its Eigen GEMMs take {eigen_gemm:.3f} s (the six GEMMs of the two "
-             f"784-wide layers {wide_eigen:.3f} s of it), the Adam update {adam:.3f} s, and the remaining "
+             f"{dl['median_cpu_seconds']:.3f}; its GEMMs ({floor['latent_gemm']}) take {latent_gemm:.3f} s (the six "
+             f"GEMMs of the two 784-wide layers {wide_latent:.3f} s of it), the Adam update {adam:.3f} s, and the remaining "
              f"{max(rest, 0):.3f} s is everything else: bias and activation passes, the loss, gathering and scaling the "
              f"batch from bytes, and the trainer's two finiteness scans (gradients, then parameters) of 219,891 "
              f"values per step. With the faster of Eigen and OpenBLAS per shape the GEMMs would take {best_gemm:.3f} s "
-             f"(the 784-wide ones {wide_blas:.3f} s).\n")
+             f"(the 784-wide ones {wide_best:.3f} s).\n")
     if r["deep3_t1"] < 2.7 or r["floor"] > 1.4:
+        fl = floor["floor_seconds_per_epoch"]
+        needed = train[("pytorch", "deep3", 1)]["median_seconds"] / 2.7
         N.append(f"- **deep3 vs PyTorch ({r['deep3_t1']:.2f}x of 2.7x) and vs the floor ({r['floor']:.2f}x wall, "
-                 f"{r['floor_cpu']:.2f}x CPU, of 1.4x)**: PyTorch spends its time on the same GEMMs (OpenBLAS) plus "
-                 "per-op dispatch; latent has no dispatch cost but pays Eigen's GEMM rate on the shapes where "
-                 "OpenBLAS is faster, and {:.0f}% of its CPU time is outside GEMM. To close: OpenBLAS (or a tuned "
-                 "kernel) for the 784-wide GEMMs; the bias add and activation fused into the GEMM's output pass "
-                 "(and the activation derivative into the backward one); one fused pass for Adam with the finiteness "
-                 "checks folded into it instead of two separate scans; gathering the batch straight into the "
-                 "first layer's input.".format(100 * max(rest, 0) / dl["median_cpu_seconds"]))
+                 f"{r['floor_cpu']:.2f}x CPU, of 1.4x)**: PyTorch spends its time on the same OpenBLAS GEMMs plus "
+                 f"per-op dispatch; latent's products run on {floor['latent_gemm']} and "
+                 "{:.0f}% of its CPU time is outside GEMM and Adam. 2.7x PyTorch means {:.3f} s/epoch, {:.0f}% of "
+                 "the GEMM + Adam floor ({:.3f} s/epoch): below what the fastest GEMM here allows, whatever happens "
+                 "outside it. To come closer: a GEMM kernel faster than OpenBLAS's on these shapes, the bias add "
+                 "and activation fused into the GEMM's output pass, the finiteness scans folded into Adam's "
+                 "pass.".format(100 * max(rest, 0) / dl["median_cpu_seconds"], needed, 100 * needed / fl, fl))
     if r["simple_t1"] < 2.0:
         N.append(f"- **simple vs PyTorch ({r['simple_t1']:.2f}x of 2.0x)**: two 784x64 layers, all GEMM time in "
                  "784-wide shapes: the same remedies as deep3 (OpenBLAS-class GEMM, fused bias+activation, fused Adam).")
@@ -568,8 +577,11 @@ def main():
              "and wait for each other while other processes hold the cores (load average above). Compare the "
              "1-thread rows.")
     if "libtorch" in r and r["libtorch"] < 2.0:
+        needed = train[("libtorch", "deep3", 1)]["median_seconds"] / 2.0
         N.append(f"- **deep3 vs libtorch ({r['libtorch']:.2f}x of 2.0x)**: libtorch runs the same OpenBLAS GEMMs as "
-                 "PyTorch without Python's per-op cost; the remedies are those of the deep3 line above.")
+                 f"PyTorch without Python's per-op cost; 2x libtorch means {needed:.3f} s/epoch, "
+                 f"{100 * needed / floor['floor_seconds_per_epoch']:.0f}% of the GEMM + Adam floor: the remedies "
+                 "are those of the deep3 line above.")
     if "libtorch" not in r:
         N.append("- **libtorch**: not measured in this run (libtorch-dev is installed; its reference figure on this "
              "machine is 1.12 s/epoch for deep3 at 1 thread, /work/shared/reference/cpp_peers_and_roofline.md, "

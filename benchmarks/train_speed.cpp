@@ -10,9 +10,10 @@
 //       with epsilon 1e-7, batch 128) on the first `batches` batches of the training set, and extrapolates the
 //       time per batch after the first to an epoch of 60,000 images.
 //   bench_train_speed floor [--trials 15]
-//       times every GEMM of one batch-64 deep3 training step with latent's detail::Gemm (Eigen) and,
-//       when built with OpenBLAS (LATENT_BENCH_CBLAS), with cblas_sgemm; plus one Adam update over
-//       219,891 parameters. Run with OPENBLAS_NUM_THREADS=1 for the one-thread floor.
+//       times every GEMM of one batch-64 deep3 training step with latent's detail::Gemm (on Eigen, or on
+//       OpenBLAS with latent::blas), with Eigen's own product and, when built with OpenBLAS
+//       (LATENT_BENCH_CBLAS), with cblas_sgemm; plus one Adam update over 219,891 parameters. Run with
+//       OPENBLAS_NUM_THREADS=1 for the one-thread floor.
 
 #include <latent/latent.hpp>
 
@@ -177,7 +178,7 @@ int train(const std::string& name, const Options& options, const latent::AdamOpt
     const long rss_after_training = peak_rss_kib();
     std::cout.precision(9);
     std::cout << "{\"kind\": \"train\", \"library\": \"latent\", \"model\": \"" << name
-              << "\", \"threads\": " << options.threads
+              << "\", \"threads\": " << options.threads << ", \"gemm\": \"" << latent::cpu_gemm_library() << "\""
               << ", \"epochs\": " << history.epochs.size() << ", \"epoch_seconds\": " << json_list(seconds)
               << ", \"epoch_cpu_seconds\": " << json_list(cpu_seconds)
               << ", \"median_cpu_seconds\": " << median(cpu_seconds)
@@ -271,6 +272,18 @@ double time_latent(const Shape& s, const float* a, const float* b, float* c, int
     return time_latent_gemm<true, false>(s, a, b, c, trials);
 }
 
+// Eigen's own product, whichever library latent's Gemm uses: the floor takes the faster of Eigen and OpenBLAS.
+double time_eigen(const Shape& s, const float* a, const float* b, float* c, int trials) {
+    using Map = Eigen::Map<const latent::Matrix<float>>;
+    const Map stored_a(a, s.transpose_a ? s.k : s.m, s.transpose_a ? s.m : s.k);
+    const Map stored_b(b, s.transpose_b ? s.n : s.k, s.transpose_b ? s.k : s.n);
+    Eigen::Map<latent::Matrix<float>> result(c, s.m, s.n);
+    if (!s.transpose_a && !s.transpose_b) return time_call([&] { result.noalias() = stored_a * stored_b; }, trials);
+    if (!s.transpose_a && s.transpose_b)
+        return time_call([&] { result.noalias() = stored_a * stored_b.transpose(); }, trials);
+    return time_call([&] { result.noalias() = stored_a.transpose() * stored_b; }, trials);
+}
+
 #if LATENT_BENCH_CBLAS
 double time_cblas(const Shape& s, const float* a, const float* b, float* c, int trials) {
     const int lda = s.transpose_a ? s.k : s.m, ldb = s.transpose_b ? s.n : s.k;
@@ -311,11 +324,12 @@ int run_floor(const Options& options) {
         if (l > 0) shapes.push_back({"dX", in, n, out, true, false});  // W^T dz (not needed for layer 1)
         for (const Shape& s : shapes) {
             const double t_latent = time_latent(s, a.data(), b.data(), c.data(), options.trials);
+            const double t_eigen = time_eigen(s, a.data(), b.data(), c.data(), options.trials);
             double t_blas = -1;
 #if LATENT_BENCH_CBLAS
             t_blas = time_cblas(s, a.data(), b.data(), c.data(), options.trials);
 #endif
-            const double best = t_blas > 0 ? std::min(t_latent, t_blas) : t_latent;
+            const double best = t_blas > 0 ? std::min(t_eigen, t_blas) : t_eigen;
             total_latent += t_latent;
             total_best += best;
             std::ostringstream blas;
@@ -326,7 +340,7 @@ int run_floor(const Options& options) {
                 blas << "null";
             std::cout << "{\"kind\": \"gemm\", \"name\": \"" << prefix << "_" << s.name << "\", \"m\": " << s.m
                       << ", \"n\": " << s.n << ", \"k\": " << s.k << ", \"latent_seconds\": " << t_latent
-                      << ", \"openblas_seconds\": " << blas.str()
+                      << ", \"eigen_seconds\": " << t_eigen << ", \"openblas_seconds\": " << blas.str()
                       << ", \"flop\": " << 2.0 * s.m * s.n * s.k << "}\n";
         }
     }
@@ -338,6 +352,7 @@ int run_floor(const Options& options) {
     adam.prepare(parameters.size());
     const double t_adam = time_call([&] { adam.step(parameters, gradients); }, options.trials);
     std::cout << "{\"kind\": \"floor\", \"openblas\": " << (have_cblas ? "true" : "false")
+              << ", \"latent_gemm\": \"" << latent::cpu_gemm_library() << "\""
               << ", \"gemm_seconds_per_step_latent\": " << total_latent
               << ", \"gemm_seconds_per_step_best\": " << total_best << ", \"adam_seconds_per_step\": " << t_adam
               << ", \"steps_per_epoch\": " << steps_per_epoch

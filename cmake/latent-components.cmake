@@ -1,5 +1,5 @@
 # latent's optional components, written once. Used by the source build (add_subdirectory, FetchContent), the
-# installed latentConfig.cmake (find_package(latent COMPONENTS xtensor cuda mpi)) and the Conan package's build module.
+# installed latentConfig.cmake (find_package(latent COMPONENTS xtensor cuda mpi blas)) and the Conan package's build module.
 # Each function fills an INTERFACE target (a normal or an IMPORTED one) that the caller has created.
 include_guard(GLOBAL)
 
@@ -40,4 +40,23 @@ endfunction()
 function(latent_define_mpi_component target latent_target)
   target_link_libraries(${target} INTERFACE ${latent_target} MPI::MPI_CXX)
   target_compile_definitions(${target} INTERFACE OMPI_SKIP_MPICXX MPICH_SKIP_MPICXX)
+endfunction()
+
+# latent::blas: the CPU backend's matrix products on OpenBLAS (cblas_sgemm, cblas_dgemm) instead of Eigen's kernel.
+# latent splits large products over its own threads and calls OpenBLAS from each, so it uses OpenBLAS only while a
+# threaded build (pthreads or OpenMP: Debian's libopenblas-dev) is limited to one thread (OPENBLAS_NUM_THREADS=1 or
+# openblas_set_num_threads(1)), and Eigen otherwise (see latent/backends/cpu/gemm.hpp). Sets
+# LATENT_OPENBLAS_LIBRARY and LATENT_OPENBLAS_INCLUDE_DIR (cache), -NOTFOUND when there is no OpenBLAS with cblas.h.
+function(latent_find_openblas)
+  find_library(LATENT_OPENBLAS_LIBRARY NAMES openblas DOC "OpenBLAS for latent::blas")
+  # Debian keeps OpenBLAS's cblas.h in a folder per build; the default cblas.h may be another BLAS's.
+  find_path(LATENT_OPENBLAS_INCLUDE_DIR cblas.h PATH_SUFFIXES openblas-pthread openblas-openmp openblas
+            DOC "The folder of OpenBLAS's cblas.h for latent::blas")
+endfunction()
+
+# requires: latent_find_openblas() found both the library and the header.
+function(latent_define_blas_component target latent_target)
+  target_link_libraries(${target} INTERFACE ${latent_target} "${LATENT_OPENBLAS_LIBRARY}")
+  target_include_directories(${target} SYSTEM INTERFACE "${LATENT_OPENBLAS_INCLUDE_DIR}")
+  target_compile_definitions(${target} INTERFACE LATENT_WITH_BLAS)
 endfunction()

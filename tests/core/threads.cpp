@@ -93,4 +93,5 @@ TEST_CASE("a matrix product split over threads gives the bits of one thread") {
     check(no{}, no{}, 200, 13, 300);  // too few columns to split: split by rows
     check(no{}, yes{}, 128, 784, 64);
     check(yes{}, no{}, 784, 61, 128);
+    check(yes{}, no{}, 64, 64, 256);  // 3 threads: a 16-column part is a small product to OpenBLAS
 }

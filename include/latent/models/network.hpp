@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 namespace latent {
@@ -222,11 +223,18 @@ Matrix<typename Backend::scalar> infer(const typename Backend::scalar* parameter
     const std::size_t n = std::size_t(x.cols());
     Matrix<S> result(static_cast<Eigen::Index>(LN::output_shape::size), static_cast<Eigen::Index>(n));
     Workspace<Spec, Backend> ws(std::min(chunk, std::max<std::size_t>(n, 1)));
-    Matrix<S> input(static_cast<Eigen::Index>(L0::input_shape::size), static_cast<Eigen::Index>(ws.capacity()));
+    // Columns of scalars stored one after the other are read in place; anything else is copied chunk by chunk.
+    const S* stored = nullptr;
+    if constexpr (std::is_same_v<typename Derived::Scalar, S> && bool(Derived::Flags & Eigen::DirectAccessBit) &&
+                  !bool(Derived::Flags & Eigen::RowMajorBit))
+        if (x.derived().innerStride() == 1 && x.derived().outerStride() == x.rows()) stored = x.derived().data();
+    Matrix<S> input(static_cast<Eigen::Index>(L0::input_shape::size), stored ? 0 : static_cast<Eigen::Index>(ws.capacity()));
     for (std::size_t first = 0; first < n; first += chunk) {
         const std::size_t m = std::min(chunk, n - first);
-        input.leftCols(Eigen::Index(m)) = x.middleCols(Eigen::Index(first), Eigen::Index(m)).template cast<S>();
-        const ConstMatrixView<S> in(input.data(), input.rows(), Eigen::Index(m));
+        if (!stored)
+            input.leftCols(Eigen::Index(m)) = x.middleCols(Eigen::Index(first), Eigen::Index(m)).template cast<S>();
+        const ConstMatrixView<S> in(stored ? stored + first * std::size_t(x.rows()) : input.data(), x.rows(),
+                                    Eigen::Index(m));
         Passes<Spec, Backend>::template forward<First, Last>(parameters, buffers, in, ws, m, false);
         result.middleCols(Eigen::Index(first), Eigen::Index(m)) = ws.output(Last - 1, m);
     }

@@ -7,6 +7,17 @@
 // with its own blocks. The slices are whole kernel blocks and every thread's blocks have the same depth,
 // so each element of C is summed in the same order whatever the thread count: results are bitwise
 // those of one thread.
+//
+// With LATENT_WITH_BLAS defined (the latent::blas CMake component, or -DLATENT_WITH_BLAS with OpenBLAS's
+// cblas.h on the include path and -lopenblas), float and double products go to OpenBLAS's cblas_sgemm /
+// cblas_dgemm instead, which is faster than Eigen's kernel on every shape of the dense models (see
+// benchmarks/RESULTS.md), but only while a threaded OpenBLAS (pthreads or OpenMP build) is limited to one thread:
+// OPENBLAS_NUM_THREADS=1 or openblas_set_num_threads(1). latent never changes that setting (it is the whole
+// process's). With more threads OpenBLAS would put its own under each of latent's and sum some products in
+// another order; a serial build (Debian's 0.3.21 at least) gives wrong results when two threads call it at once
+// (measured), as latent's parts do. In both cases Eigen does the work. OpenBLAS's ordinary kernel, like Eigen's
+// blocks here, splits k by k alone, so a slice of C is summed as the whole would be; its kernels for small
+// products do not, so no part is made that small (see operator()): results stay bitwise those of one thread.
 
 #include "latent/core/matrix.hpp"
 #include "latent/core/threads.hpp"
@@ -15,7 +26,13 @@
 
 #include <cstddef>
 #include <memory>
+#include <string_view>
+#include <type_traits>
 #include <vector>
+
+#if defined(LATENT_WITH_BLAS)
+#include <cblas.h>
+#endif
 
 // Eigen's blocked kernel with caller-provided blocks is internal API; its signature is the one of
 // Eigen 3.4. Other versions use the ordinary product, which is as fast but may allocate.
@@ -25,7 +42,31 @@
 #define LATENT_GEMM_WITH_OWN_BLOCKS 0
 #endif
 
-namespace latent::detail {
+namespace latent {
+
+namespace detail {
+
+#if defined(LATENT_WITH_BLAS)
+// Asked on every product: the user may change OpenBLAS's thread count at any time. Two loads of a variable.
+inline bool blas_usable() noexcept { return openblas_get_parallel() != 0 && openblas_get_num_threads() == 1; }
+#endif
+
+template <class Scalar>
+bool uses_blas() noexcept {
+#if defined(LATENT_WITH_BLAS)
+    return (std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>) && blas_usable();
+#else
+    return false;
+#endif
+}
+
+}  // namespace detail
+
+/// Which library computes the CPU backend's float matrix products now: "OpenBLAS" (built with
+/// LATENT_WITH_BLAS, and a threaded OpenBLAS limited to one thread) or "Eigen".
+inline std::string_view cpu_gemm_library() noexcept { return detail::uses_blas<float>() ? "OpenBLAS" : "Eigen"; }
+
+namespace detail {
 
 /// C (m x n) = op(A) op(B), or C += op(A) op(B), for column-major A, B, C, where op transposes when
 /// asked. Sized once for the largest m, n, k it will see.
@@ -40,31 +81,55 @@ public:
     /// of the stored (untransposed) matrices.
     void operator()(Eigen::Index m, Eigen::Index n, Eigen::Index k, const Scalar* a, Eigen::Index lda, const Scalar* b,
                     Eigen::Index ldb, Scalar* c, Eigen::Index ldc, bool accumulate) {
+        const bool blas = uses_blas<Scalar>();
         ThreadPool* pool = current_thread_pool();
         const std::size_t threads = pool ? pool->size() : 1;
         // Below this many multiply-adds per thread, handing out the work costs more than it saves.
         constexpr double min_work_per_thread = 256.0 * 1024;
         if (threads == 1 || double(m) * double(n) * double(k) < min_work_per_thread * double(threads)) {
-            product(0, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+            product(blas, 0, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
             return;
         }
-        while (blocks_.size() < threads) add_blocks();  // once per thread count: warm-up, not per step
+        if (!blas)
+            while (blocks_.size() < threads) add_blocks();  // once per thread count: warm-up, not per step
         // Split the columns of C where there are enough: their granule is finer than the rows' (48), so the
         // parts come out even (a 128-row product splits 48/80 by rows), which measured faster here even
         // though each thread then packs all of A.
         const bool split_columns = std::size_t(n) >= threads * column_granule;
+        auto range = [&](std::size_t part, std::size_t parts) {
+            return split_columns ? part_of(std::size_t(n), part, parts, column_granule)
+                                 : part_of(std::size_t(m), part, parts, row_granule);
+        };
+        std::size_t parts = threads;
+        if (blas) {
+            // OpenBLAS (0.3.21 at least) computes a product of at most 100^3 multiply-adds with its "small
+            // matrix" kernels, which sum some products in another order than its ordinary kernel: each part
+            // must stay above that size, as the whole does, or the whole runs on one thread.
+            const double per_row_or_column = split_columns ? double(m) * double(k) : double(n) * double(k);
+            auto all_ordinary = [&](std::size_t count) {
+                for (std::size_t part = 0; part < count; ++part) {
+                    const Range r = range(part, count);
+                    if (double(r.end - r.begin) * per_row_or_column <= blas_small_product) return false;
+                }
+                return true;
+            };
+            while (parts > 1 && !all_ordinary(parts)) --parts;
+            if (parts == 1) {
+                product(blas, 0, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+                return;
+            }
+        }
         auto task = [&](std::size_t part) noexcept {
+            if (part >= parts) return;
+            const Range r = range(part, parts);
+            if (r.begin == r.end) return;
             if (split_columns) {
-                const Range r = part_of(std::size_t(n), part, threads, column_granule);
-                if (r.begin == r.end) return;
                 const Eigen::Index j = Eigen::Index(r.begin);
-                product(part, m, Eigen::Index(r.end - r.begin), k, a, lda, b + (TransposeB ? j : j * ldb), ldb,
+                product(blas, part, m, Eigen::Index(r.end - r.begin), k, a, lda, b + (TransposeB ? j : j * ldb), ldb,
                         c + j * ldc, ldc, accumulate);
             } else {
-                const Range r = part_of(std::size_t(m), part, threads, row_granule);
-                if (r.begin == r.end) return;
                 const Eigen::Index i = Eigen::Index(r.begin);
-                product(part, Eigen::Index(r.end - r.begin), n, k, a + (TransposeA ? i * lda : i), lda, b, ldb, c + i,
+                product(blas, part, Eigen::Index(r.end - r.begin), n, k, a + (TransposeA ? i * lda : i), lda, b, ldb, c + i,
                         ldc, accumulate);
             }
         };
@@ -75,9 +140,27 @@ private:
     // Multiples of the kernel's register blocks (rows: 3 packets of 16 floats at most; columns: 4 or 8).
     static constexpr std::size_t row_granule = 48;
     static constexpr std::size_t column_granule = 8;
+    static constexpr double blas_small_product = 100.0 * 100.0 * 100.0;
 
-    void product(std::size_t part, Eigen::Index m, Eigen::Index n, Eigen::Index k, const Scalar* a, Eigen::Index lda,
-                 const Scalar* b, Eigen::Index ldb, Scalar* c, Eigen::Index ldc, bool accumulate) noexcept {
+    void product(bool blas, std::size_t part, Eigen::Index m, Eigen::Index n, Eigen::Index k, const Scalar* a,
+                 Eigen::Index lda, const Scalar* b, Eigen::Index ldb, Scalar* c, Eigen::Index ldc,
+                 bool accumulate) noexcept {
+#if defined(LATENT_WITH_BLAS)
+        if constexpr (std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>) {
+            if (blas) {
+                constexpr auto op_a = TransposeA ? CblasTrans : CblasNoTrans;
+                constexpr auto op_b = TransposeB ? CblasTrans : CblasNoTrans;
+                const Scalar beta = accumulate ? Scalar(1) : Scalar(0);
+                const auto i = [](Eigen::Index v) { return blasint(v); };
+                if constexpr (std::is_same_v<Scalar, float>)
+                    cblas_sgemm(CblasColMajor, op_a, op_b, i(m), i(n), i(k), 1.0f, a, i(lda), b, i(ldb), beta, c, i(ldc));
+                else
+                    cblas_dgemm(CblasColMajor, op_a, op_b, i(m), i(n), i(k), 1.0, a, i(lda), b, i(ldb), beta, c, i(ldc));
+                return;
+            }
+        }
+#endif
+        (void)blas;
         using Stride = Eigen::OuterStride<>;
         Eigen::Map<Matrix<Scalar>, 0, Stride> result(c, m, n, Stride(ldc));
         if (!accumulate) result.setZero();
@@ -118,4 +201,5 @@ private:
     Eigen::Index max_m_, max_n_, max_k_;
 };
 
-}  // namespace latent::detail
+}  // namespace detail
+}  // namespace latent

@@ -81,12 +81,16 @@ public:
     /// of the stored (untransposed) matrices.
     void operator()(Eigen::Index m, Eigen::Index n, Eigen::Index k, const Scalar* a, Eigen::Index lda, const Scalar* b,
                     Eigen::Index ldb, Scalar* c, Eigen::Index ldc, bool accumulate) {
-        const bool blas = uses_blas<Scalar>();
+        const double work = double(m) * double(n) * double(k);
+        // The library follows from the shape alone, so that a product is summed the same way on any thread
+        // count: OpenBLAS for products too small to split, and for those whose halves stay above its small-product
+        // size (see below); Eigen, which splits at any size, for those between (128 x 64 x 64: split on 2 threads
+        // on Eigen runs faster than whole on OpenBLAS).
+        const bool blas =
+            uses_blas<Scalar>() && (work < 2 * min_work_per_thread || work > 2 * blas_small_product);
         ThreadPool* pool = current_thread_pool();
         const std::size_t threads = pool ? pool->size() : 1;
-        // Below this many multiply-adds per thread, handing out the work costs more than it saves.
-        constexpr double min_work_per_thread = 256.0 * 1024;
-        if (threads == 1 || double(m) * double(n) * double(k) < min_work_per_thread * double(threads)) {
+        if (threads == 1 || work < min_work_per_thread * double(threads)) {
             product(blas, 0, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
             return;
         }
@@ -141,6 +145,8 @@ private:
     static constexpr std::size_t row_granule = 48;
     static constexpr std::size_t column_granule = 8;
     static constexpr double blas_small_product = 100.0 * 100.0 * 100.0;
+    // Below this many multiply-adds per thread, handing out the work costs more than it saves.
+    static constexpr double min_work_per_thread = 256.0 * 1024;
 
     void product(bool blas, std::size_t part, Eigen::Index m, Eigen::Index n, Eigen::Index k, const Scalar* a,
                  Eigen::Index lda, const Scalar* b, Eigen::Index ldb, Scalar* c, Eigen::Index ldc,

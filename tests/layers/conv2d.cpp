@@ -24,6 +24,9 @@ static_assert(Layer<Same> && LayerSpec<Conv2D<3, 3>>);
 static_assert(detail::winograd_fits<WinogradSame> && detail::winograd_fits<WinogradValid>);
 static_assert(!detail::winograd_fits<OddSides> && !detail::winograd_fits<Stride2Channels8> && !detail::winograd_fits<Same>);
 static_assert(detail::winograd_fits<Bound<Conv2D<64, 3, ReLU>, Shape<32, 14, 14>>>);  // the seed model's conv2
+// Images whose padded plane would not fit on the stack take im2col.
+static_assert(detail::winograd_fits<Bound<Conv2D<8, 3>, Shape<8, 128, 128>>> &&
+              !detail::winograd_fits<Bound<Conv2D<8, 3>, Shape<8, 130, 130>>>);
 static_assert(std::is_same_v<Same::output_shape, Shape<3, 5, 4>>);
 static_assert(std::is_same_v<ValidStride2::output_shape, Shape<3, 3, 2>>);
 static_assert(std::is_same_v<SameStride2::output_shape, Shape<2, 3, 2>>);

@@ -30,7 +30,9 @@ namespace latent::detail {
 /// measured faster).
 template <class G>
 inline constexpr bool winograd_fits = G::kernel_size == 3 && G::stride == 1 && G::out_height % 2 == 0 &&
-                                      G::out_width % 2 == 0 && G::channels >= 8;
+                                      G::out_width % 2 == 0 && G::channels >= 8 &&
+                                      // the transforms keep one padded plane on the stack: at most 130 x 130
+                                      (G::out_height + 2) * (G::out_width + 2) <= 130 * 130;
 
 template <class G, class S>
 struct Winograd {

@@ -11,7 +11,7 @@ graph (backend::cuda) and launched kernel by kernel (basic_cuda<false>), by PyTo
 on the device, randperm on the device, the loss summed on the device and read once per epoch), and by latent on the
 CPU for the final-loss check. s/epoch is the best of the epochs after the first (the first includes cuBLAS'
 start-up, the graph capture and PyTorch's warm-up). It prints a table and replaces the GPU section of --out.
-The conv model is not measured: latent has no Conv2D layer on this branch.
+The conv model is not measured: the cuda backend has no Conv2D kernel yet (the CPU backend has one).
 """
 import argparse
 import json
@@ -136,7 +136,7 @@ def main():
                      f"{graph['test_loss']:.5f} / {torch['test_loss']:.5f} |")
     lines.append("")
     lines.append(f"PyTorch reference (../shared/reference/pytorch_gpu_h100.jsonl): {PYTORCH_REFERENCE[64]} s at batch 64, "
-                 f"{PYTORCH_REFERENCE[1024]} s at batch 1024. The conv model is not measured: no Conv2D on this branch.")
+                 f"{PYTORCH_REFERENCE[1024]} s at batch 1024. The conv model is not measured: the cuda backend has no Conv2D kernel yet.")
     report = "\n".join(lines)
     print(report)
     if args.out:

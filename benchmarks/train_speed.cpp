@@ -17,6 +17,8 @@
 
 #include <latent/latent.hpp>
 
+#include "models.hpp"
+
 #if LATENT_BENCH_CBLAS
 #include <cblas.h>
 #endif
@@ -43,24 +45,12 @@
 
 namespace {
 
-using Deep3Encoder = latent::Sequential<latent::Dense<784, 128, latent::ReLU>, latent::Dense<128, 64, latent::ReLU>,
-                                        latent::Dense<64, 12, latent::ReLU>, latent::Dense<12, 3>>;
-using Deep3Decoder = latent::Sequential<latent::Dense<3, 12, latent::ReLU>, latent::Dense<12, 64, latent::ReLU>,
-                                        latent::Dense<64, 128, latent::ReLU>, latent::Dense<128, 784, latent::Sigmoid>>;
-using Deep3 = latent::Autoencoder<Deep3Encoder, Deep3Decoder>;
-static_assert(Deep3::parameter_count == 219'891);
+using latent::benchmarks::Deep3;
 
 using SimpleAE = latent::Autoencoder<latent::Sequential<latent::Dense<784, 64, latent::ReLU>>,
                                      latent::Sequential<latent::Dense<64, 784, latent::Sigmoid>>>;
 
-using Keras = latent::init::GlorotUniform;
-using ConvEncoder = latent::Sequential<latent::Input<1, 28, 28>,
-                                       latent::Conv2D<32, 3, latent::ReLU, latent::Padding::same, 1, Keras>, latent::MaxPool2D<2>,
-                                       latent::Conv2D<64, 3, latent::ReLU, latent::Padding::same, 1, Keras>, latent::MaxPool2D<2>,
-                                       latent::Flatten, latent::Dense<3136, 128, latent::ReLU, Keras>>;
-using ConvDecoder = latent::Sequential<latent::Dense<128, 784, latent::Sigmoid, Keras>, latent::Reshape<1, 28, 28>>;
-using ConvAE = latent::Autoencoder<ConvEncoder, ConvDecoder>;
-static_assert(ConvAE::parameter_count == 521'488);
+using ConvAE = latent::benchmarks::ConvAutoencoder;
 
 constexpr std::size_t batch_size = 64;
 constexpr double steps_per_epoch = 60000.0 / double(batch_size);  // 937.5

@@ -12,6 +12,8 @@
 
 #include <latent/latent.hpp>
 
+#include "../models.hpp"
+
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -20,10 +22,8 @@
 
 namespace {
 
-using Deep3Encoder = latent::Sequential<latent::Dense<784, 128, latent::ReLU>, latent::Dense<128, 64, latent::ReLU>,
-                                        latent::Dense<64, 12, latent::ReLU>, latent::Dense<12, 3>>;
-using Deep3Decoder = latent::Sequential<latent::Dense<3, 12, latent::ReLU>, latent::Dense<12, 64, latent::ReLU>,
-                                        latent::Dense<64, 128, latent::ReLU>, latent::Dense<128, 784, latent::Sigmoid>>;
+using latent::benchmarks::Deep3Decoder;
+using latent::benchmarks::Deep3Encoder;
 
 struct Options {
     std::string backend = "cuda";

@@ -14,6 +14,8 @@
 
 #include <latent/mpi.hpp>
 
+#include "../models.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
@@ -27,21 +29,8 @@
 
 namespace {
 
-using Deep3Encoder = latent::Sequential<latent::Dense<784, 128, latent::ReLU>, latent::Dense<128, 64, latent::ReLU>,
-                                        latent::Dense<64, 12, latent::ReLU>, latent::Dense<12, 3>>;
-using Deep3Decoder = latent::Sequential<latent::Dense<3, 12, latent::ReLU>, latent::Dense<12, 64, latent::ReLU>,
-                                        latent::Dense<64, 128, latent::ReLU>, latent::Dense<128, 784, latent::Sigmoid>>;
-using Deep3 = latent::Autoencoder<Deep3Encoder, Deep3Decoder>;
-
-// The Keras tutorial's model, as examples/12_conv_autoencoder.cpp.
-using Keras = latent::init::GlorotUniform;
-using ConvEncoder = latent::Sequential<latent::Input<1, 28, 28>,
-                                       latent::Conv2D<32, 3, latent::ReLU, latent::Padding::same, 1, Keras>,
-                                       latent::MaxPool2D<2>,
-                                       latent::Conv2D<64, 3, latent::ReLU, latent::Padding::same, 1, Keras>,
-                                       latent::MaxPool2D<2>, latent::Flatten, latent::Dense<64 * 7 * 7, 128, latent::ReLU, Keras>>;
-using ConvDecoder = latent::Sequential<latent::Dense<128, 784, latent::Sigmoid, Keras>, latent::Reshape<1, 28, 28>>;
-using Conv = latent::Autoencoder<ConvEncoder, ConvDecoder>;
+using latent::benchmarks::Deep3;
+using Conv = latent::benchmarks::ConvAutoencoder;
 
 struct Options {
     std::string model = "deep3";

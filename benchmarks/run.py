@@ -357,7 +357,7 @@ def main():
     # Interleaved, so that a change in the machine's load hits both libraries alike.
     rows += run_json([bench, "train", "deep3", "--infer"] + common, 1, "latent deep3")
     rows += torch_run("deep3", 1, infer=True)
-    # OpenBLAS on one thread inside each of latent's (see latent::blas in the README): env threads 1.
+    # OpenBLAS on one thread inside each of latent's (see latent::blas in docs/install.md): env threads 1.
     rows += run_json([bench, "train", "deep3", "--infer", "--threads", "2"] + common, 1, "latent deep3 2 threads")
     if libtorch_bin:
         rows += run_json([libtorch_bin, "--threads", "1"] + common, 1, "libtorch deep3 1 thread")

@@ -98,6 +98,13 @@ TEST_CASE("parse_idx: not an IDX file") {
     m = message_of<latent::format_error>([] { (void)latent::parse_idx(Bytes{0x1f, 0x8b, 8, 0}, "gz.idx"); });
     CHECK(m.find("expected its first two bytes to be 0x00 0x00, found 0x1f 0x8b") != std::string::npos);
 
+    // Only the second byte is wrong, in a file that is otherwise a valid IDX file (00 01 08 01, 2 bytes).
+    Bytes second_byte = idx_bytes(0x08, {2}, {5, 6});
+    second_byte[1] = 0x01;
+    m = message_of<latent::format_error>([&] { (void)latent::parse_idx(second_byte, "second.idx"); });
+    CHECK(m.find("'second.idx' is not an IDX file: expected its first two bytes to be 0x00 0x00, found 0x00 0x01") !=
+          std::string::npos);
+
     m = message_of<latent::format_error>([] { (void)latent::parse_idx(Bytes{0, 0, 0x07, 1}, "type.idx"); });
     CHECK(m.find("'type.idx' is not an IDX file: expected an element type code") != std::string::npos);
     CHECK(m.find("found 0x07") != std::string::npos);

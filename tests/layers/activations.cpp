@@ -57,6 +57,59 @@ TEST_CASE("Sigmoid") { check_activation<latent::Sigmoid>(); }
 TEST_CASE("Tanh") { check_activation<latent::Tanh>(); }
 TEST_CASE("Softplus") { check_activation<latent::Softplus>(); }
 
+namespace {
+
+// PyTorch 1.13's value, first and second derivatives (autograd, float64 and float32) at z = 0 and z = -0: where
+// a branch meets, ReLU's gradient is 0, LeakyReLU's the slope, and ELU's second derivative 0 (its first is 1
+// on both sides). Zero pre-activations are common (zero-padded borders, black backgrounds, zero biases).
+struct AtZero {
+    double value, first, second;
+};
+
+template <class A, class S>
+void check_at_zero(AtZero torch) {
+    INFO(A::name() << (sizeof(S) == 4 ? " float" : " double"));
+    const double epsilon = sizeof(S) == 4 ? 1e-6 : 1e-12;
+    for (const S z : {S(0), S(-0.0)}) {
+        INFO("z = " << z << " (scalar)");
+        const S y = A::value(z);
+        CHECK(double(y) == doctest::Approx(torch.value).epsilon(epsilon));
+        CHECK(double(A::derivative_from_output(y)) == doctest::Approx(torch.first).epsilon(epsilon));
+        CHECK(double(A::second_derivative_from_output(y)) == doctest::Approx(torch.second).epsilon(epsilon));
+    }
+    // 17 values: whole packets of Eigen's vectorised path for either type, and a scalar tail.
+    Eigen::Array<S, Eigen::Dynamic, 1> z = Eigen::Array<S, Eigen::Dynamic, 1>::Zero(17);
+    for (Eigen::Index i = 1; i < z.size(); i += 2) z[i] = S(-0.0);
+    const Eigen::Array<S, Eigen::Dynamic, 1> y = A::apply(z);
+    const Eigen::Array<S, Eigen::Dynamic, 1> first = A::derivative(y);
+    const Eigen::Array<S, Eigen::Dynamic, 1> second = A::second_derivative(y);
+    for (Eigen::Index i = 0; i < z.size(); ++i) {
+        INFO("z = " << z[i] << " (vectorised, element " << i << ")");
+        CHECK(double(y[i]) == doctest::Approx(torch.value).epsilon(epsilon));
+        CHECK(double(first[i]) == doctest::Approx(torch.first).epsilon(epsilon));
+        CHECK(double(second[i]) == doctest::Approx(torch.second).epsilon(epsilon));
+    }
+}
+
+template <class A>
+void check_at_zero(AtZero torch) {
+    check_at_zero<A, double>(torch);
+    check_at_zero<A, float>(torch);
+}
+
+}  // namespace
+
+TEST_CASE("every activation at exactly z = 0 follows PyTorch's convention, scalar and vectorised") {
+    check_at_zero<latent::Identity>({0.0, 1.0, 0.0});
+    check_at_zero<latent::ReLU>({0.0, 0.0, 0.0});
+    check_at_zero<latent::LeakyReLU>({0.0, 0.01, 0.0});
+    check_at_zero<latent::BasicLeakyReLU<1, 5>>({0.0, 0.2, 0.0});
+    check_at_zero<latent::ELU>({0.0, 1.0, 0.0});
+    check_at_zero<latent::Sigmoid>({0.5, 0.25, 0.0});
+    check_at_zero<latent::Tanh>({0.0, 1.0, 0.0});
+    check_at_zero<latent::Softplus>({0.6931471805599453, 0.5, 0.25});
+}
+
 TEST_CASE("activations stay finite at extreme inputs") {
     for (double z : {-1000.0, 1000.0}) {
         CHECK(std::isfinite(latent::Sigmoid::value(z)));

@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -59,6 +60,36 @@ TEST_CASE("the same seed gives bitwise identical weights, another seed does not"
     const auto a = train(7), b = train(7), c = train(8);
     CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
     CHECK(a != c);
+}
+
+TEST_CASE("each epoch visits every sample once, in a new order") {
+    // At rate 0 the weights never change, so a batch of one sample has that sample's loss, the same every epoch:
+    // the losses seen in order are the order the samples were visited in.
+    const auto data = low_rank_data(16, 11);
+    Tiny model{4};
+    Trainer trainer{model, SGD{{.learning_rate = 0.0}}, MSE{}};
+    const auto sorted = [](std::vector<double> losses) {
+        std::ranges::sort(losses);
+        return losses;
+    };
+    std::vector<double> each;
+    for (std::size_t i = 0; i < data.size(); ++i) each.push_back(trainer.evaluate(data.slice(i, 1)));
+    each = sorted(each);
+    REQUIRE(std::ranges::adjacent_find(each) == each.end());  // 16 distinct losses: each names its sample
+
+    std::vector<std::vector<double>> epochs(3);
+    trainer.on_batch_end([&](const BatchReport& report) { epochs.at(report.epoch - 1).push_back(report.loss); });
+    trainer.fit(data, quiet({.epochs = 3, .batch_size = 1, .seed = 1}));
+    for (std::size_t e = 0; e < epochs.size(); ++e) {
+        INFO("epoch " << e + 1);
+        const auto visited = sorted(epochs[e]);
+        REQUIRE(visited.size() == each.size());
+        for (std::size_t i = 0; i < each.size(); ++i) CHECK(visited[i] == doctest::Approx(each[i]).epsilon(1e-6));
+        CHECK(visited == sorted(epochs[0]));  // the same samples, bit for bit, in another order
+    }
+    CHECK(epochs[0] != epochs[1]);
+    CHECK(epochs[1] != epochs[2]);
+    CHECK(epochs[0] != epochs[2]);
 }
 
 TEST_CASE("history records losses, rates and speed, and the validation split is held out") {

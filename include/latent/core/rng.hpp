@@ -1,7 +1,9 @@
 #pragma once
 // latent's own random numbers: the std distributions are implementation-defined (libstdc++ and libc++
 // give different normals), so initialisation, shuffling and noise are written here on top of
-// xoshiro256** to give the same numbers for the same seed with every compiler.
+// xoshiro256** to give the same numbers for the same seed with every compiler and optimisation level:
+// no expression here can be fused into a multiply-add differently by two builds. Normals call the C
+// library's log, sin and cos, so they are the same wherever that library is.
 
 #include "latent/core/error.hpp"
 
@@ -62,8 +64,9 @@ public:
     /// Uniform in [0, 1), with every value a multiple of 2^-53.
     double uniform() noexcept { return static_cast<double>((*this)() >> 11) * 0x1.0p-53; }
 
-    /// Uniform in [low, high).
-    double uniform(double low, double high) noexcept { return low + (high - low) * uniform(); }
+    /// Uniform in [low, high). One explicit fused multiply-add: written as low + (high - low) * u, compilers
+    /// fuse it or not by optimisation level and instruction set, which changes the last bit.
+    double uniform(double low, double high) noexcept { return std::fma(high - low, uniform(), low); }
 
     /// Standard normal by Box-Muller (the spare value of each pair is kept for the next call).
     double normal() noexcept {
@@ -71,7 +74,8 @@ public:
             has_spare_normal_ = false;
             return spare_normal_;
         }
-        const double u1 = 1.0 - uniform();  // (0, 1]: log stays finite
+        // (0, 1]: log stays finite. No fusing can change 1 - u: u is a whole number times 2^-53, an exact product.
+        const double u1 = 1.0 - uniform();
         const double u2 = uniform();
         const double radius = std::sqrt(-2.0 * std::log(u1));
         const double angle = 2.0 * std::numbers::pi * u2;

@@ -86,10 +86,11 @@ struct ELU {
         using S = typename Y::Scalar;
         return (y > S(0)).select(Y::Constant(y.rows(), y.cols(), S(1)), y + S(1));
     }
-    template <class S> static S second_derivative_from_output(S y) { return y > S(0) ? S(0) : y + S(1); }
+    // At z = 0 the first derivative takes the e^z branch and the second the linear one, as PyTorch's.
+    template <class S> static S second_derivative_from_output(S y) { return y >= S(0) ? S(0) : y + S(1); }
     template <class Y> static auto second_derivative(const Y& y) {
         using S = typename Y::Scalar;
-        return (y > S(0)).select(Y::Constant(y.rows(), y.cols(), S(0)), y + S(1));
+        return (y >= S(0)).select(Y::Constant(y.rows(), y.cols(), S(0)), y + S(1));
     }
 };
 

@@ -16,8 +16,8 @@
 // process's). With more threads OpenBLAS would put its own under each of latent's and sum some products in
 // another order; a serial build (Debian's 0.3.21 at least) gives wrong results when two threads call it at once
 // (measured), as latent's parts do. In both cases Eigen does the work. OpenBLAS's ordinary kernel, like Eigen's
-// blocks here, splits k by k alone, so a slice of C is summed as the whole would be; its kernels for small
-// products do not, so no part is made that small (see operator()): results stay bitwise those of one thread.
+// blocks here, splits k by k alone, so a slice of C is summed as the whole would be, provided the slice is whole
+// register blocks of columns and no product is small (see operator()): results stay bitwise those of one thread.
 
 #include "latent/core/matrix.hpp"
 #include "latent/core/threads.hpp"
@@ -98,8 +98,10 @@ public:
             while (blocks_.size() < threads) add_blocks();  // once per thread count: warm-up, not per step
         // Split the columns of C where there are enough: their granule is finer than the rows' (48), so the
         // parts come out even (a 128-row product splits 48/80 by rows), which measured faster here even
-        // though each thread then packs all of A.
-        const bool split_columns = std::size_t(n) >= threads * column_granule;
+        // though each thread then packs all of A. OpenBLAS is split by columns only: its Haswell and Zen
+        // float kernels sum a row slice in another order than the whole (measured, OpenBLAS 0.3.21).
+        const std::size_t column_granule = blas ? blas_column_granule : eigen_column_granule;
+        const bool split_columns = blas || std::size_t(n) >= threads * column_granule;
         auto range = [&](std::size_t part, std::size_t parts) {
             return split_columns ? part_of(std::size_t(n), part, parts, column_granule)
                                  : part_of(std::size_t(m), part, parts, row_granule);
@@ -109,15 +111,16 @@ public:
             // OpenBLAS (0.3.21 at least) computes a product of at most 100^3 multiply-adds with its "small
             // matrix" kernels, which sum some products in another order than its ordinary kernel: each part
             // must stay above that size, as the whole does, or the whole runs on one thread.
-            const double per_row_or_column = split_columns ? double(m) * double(k) : double(n) * double(k);
-            auto all_ordinary = [&](std::size_t count) {
+            const double per_column = double(m) * double(k);
+            auto splits_well = [&](std::size_t count) {
+                if (std::size_t(n) < count * column_granule) return false;
                 for (std::size_t part = 0; part < count; ++part) {
                     const Range r = range(part, count);
-                    if (double(r.end - r.begin) * per_row_or_column <= blas_small_product) return false;
+                    if (double(r.end - r.begin) * per_column <= blas_small_product) return false;
                 }
                 return true;
             };
-            while (parts > 1 && !all_ordinary(parts)) --parts;
+            while (parts > 1 && !splits_well(parts)) --parts;
             if (parts == 1) {
                 product(blas, 0, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
                 return;
@@ -141,9 +144,12 @@ public:
     }
 
 private:
-    // Multiples of the kernel's register blocks (rows: 3 packets of 16 floats at most; columns: 4 or 8).
+    // Multiples of the kernels' register blocks. Eigen: rows 3 packets of 16 floats at most, columns 4 or 8.
+    // OpenBLAS 0.3.21, columns: 12 for Haswell and Zen floats; 2, 4 or 8 for its other x86 kernels (measured
+    // under each OPENBLAS_CORETYPE: a split elsewhere changes the last bits).
     static constexpr std::size_t row_granule = 48;
-    static constexpr std::size_t column_granule = 8;
+    static constexpr std::size_t eigen_column_granule = 8;
+    static constexpr std::size_t blas_column_granule = 24;
     static constexpr double blas_small_product = 100.0 * 100.0 * 100.0;
     // Below this many multiply-adds per thread, handing out the work costs more than it saves.
     static constexpr double min_work_per_thread = 256.0 * 1024;

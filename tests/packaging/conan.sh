@@ -64,11 +64,13 @@ echo "$inspected" | grep -qx "license: MIT" || fail "the recipe declares no MIT 
 # The commands below are the ones docs/install.md gives (run from latent's source tree, with `conan` on the PATH).
 case $mode in
 create | create-xtensor)
-    options=""
-    [ "$mode" = create-xtensor ] && options='-o latent/*:xtensor=True'
     cp -R "$src/test_package" "$work/test_package" # conan create builds test_package inside its folder
-    # shellcheck disable=SC2086 # $options is two words or none
-    run "$conan" create "$src" --build=missing -s compiler.cppstd=20 $options --test-folder "$work/test_package"
+    if [ "$mode" = create ]; then
+        run "$conan" create "$src" --build=missing -s compiler.cppstd=20 --test-folder "$work/test_package"
+    else
+        run "$conan" create "$src" --build=missing -s compiler.cppstd=20 -o "latent/*:xtensor=True" \
+            --test-folder "$work/test_package"
+    fi
     ;;
 install)
     run "$conan" export "$src"

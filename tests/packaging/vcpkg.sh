@@ -49,32 +49,20 @@ esac
 
 rm -rf "$work"
 mkdir -p "$work"
-# vcpkg writes only below these folders; the stand-ins come after the port under test.
-folders="--x-install-root=$work/installed --x-buildtrees-root=$work/buildtrees --x-packages-root=$work/packages
-         --downloads-root=$work/downloads --binarysource=clear"
-stand_ins="--overlay-ports=$tools/system-ports --overlay-ports=$src/tests/packaging/stand-ins/vcpkg"
-toolchain=$tools/root/scripts/buildsystems/vcpkg.cmake
-consumer_options=""
-case $mode in
-*-xtensor) consumer_options="-DCONSUMER_XTENSOR=ON" ;;
-esac
+# vcpkg install with the stand-ins after the port under test, writing only below the work folder.
+vcpkg_install() {
+    run "$vcpkg" install "$@" --overlay-ports="$tools/system-ports" \
+        --overlay-ports="$src/tests/packaging/stand-ins/vcpkg" --x-install-root="$work/installed" \
+        --x-buildtrees-root="$work/buildtrees" --x-packages-root="$work/packages" --downloads-root="$work/downloads" \
+        --binarysource=clear 2>&1 | tee "$work/install.log"
+}
 
 # The commands below are the ones docs/install.md gives, with these folders and stand-ins added.
-# shellcheck disable=SC2086 # $folders, $stand_ins and $consumer_options are lists of words
 case $mode in
-classic | classic-xtensor)
-    package=latent
-    [ "$mode" = classic-xtensor ] && package="latent[xtensor]"
-    run "$vcpkg" install "$package" --overlay-ports="$src/ports" $stand_ins $folders 2>&1 | tee "$work/install.log"
-    mode_option="-DVCPKG_MANIFEST_MODE=OFF"
-    ;;
-manifest | manifest-xtensor)
-    features=""
-    [ "$mode" = manifest-xtensor ] && features="--x-feature=xtensor"
-    run "$vcpkg" install --x-manifest-root="$src/tests/consumer" $features $stand_ins $folders 2>&1 |
-        tee "$work/install.log"
-    mode_option="-DVCPKG_MANIFEST_INSTALL=OFF" # installed above, with the stand-ins
-    ;;
+classic) vcpkg_install latent --overlay-ports="$src/ports" ;;
+classic-xtensor) vcpkg_install "latent[xtensor]" --overlay-ports="$src/ports" ;;
+manifest) vcpkg_install --x-manifest-root="$src/tests/consumer" ;;
+manifest-xtensor) vcpkg_install --x-manifest-root="$src/tests/consumer" --x-feature=xtensor ;;
 esac
 grep -q "^All requested installations completed successfully" "$work/install.log" || fail "vcpkg install failed"
 if grep -i "warning" "$work/install.log"; then
@@ -89,8 +77,15 @@ cmp "$src/LICENSE" "$prefix/share/latent/copyright" || fail "share/latent/copyri
 grep -q '"licenseConcluded": *"MIT"' "$prefix/share/latent/vcpkg.spdx.json" || fail "the port declares no MIT licence"
 [ -f "$prefix/lib/pkgconfig/latent.pc" ] || fail "lib/pkgconfig/latent.pc is missing"
 
-run cmake -S "$src/tests/consumer" -B "$work/build" -DCMAKE_TOOLCHAIN_FILE="$toolchain" \
-    -DVCPKG_INSTALLED_DIR="$work/installed" -DVCPKG_TARGET_TRIPLET=x64-linux $mode_option \
-    -DEXPECTED_LATENT_PREFIX="$prefix" $consumer_options
+case $mode in
+classic*) set -- -DVCPKG_MANIFEST_MODE=OFF ;;
+manifest*) set -- -DVCPKG_MANIFEST_INSTALL=OFF ;; # installed above, with the stand-ins
+esac
+case $mode in
+*-xtensor) set -- "$@" -DCONSUMER_XTENSOR=ON ;;
+esac
+run cmake -S "$src/tests/consumer" -B "$work/build" \
+    -DCMAKE_TOOLCHAIN_FILE="$tools/root/scripts/buildsystems/vcpkg.cmake" "$@" \
+    -DVCPKG_INSTALLED_DIR="$work/installed" -DVCPKG_TARGET_TRIPLET=x64-linux -DEXPECTED_LATENT_PREFIX="$prefix"
 run cmake --build "$work/build"
 run ctest --test-dir "$work/build" --output-on-failure

@@ -39,6 +39,9 @@ conan=$tools/conan
 if [ "$mode" = create-xtensor ] && [ ! -f /usr/include/xtensor/xtensor.hpp ]; then
     skip "Debian's libxtensor-dev, which the xtensor stand-in recipe points at, is not installed"
 fi
+rm -rf "$work"
+mkdir -p "$work"
+export CONAN_HOME="$work/home" # never the user's own
 if ! output=$("$conan" --version 2>&1); then
     case $output in
     *ModuleNotFoundError* | *"not found"*) skip "the Conan client cannot start: $(echo "$output" | tail -n 1)" ;;
@@ -46,10 +49,6 @@ if ! output=$("$conan" --version 2>&1); then
     esac
 fi
 echo "$output"
-
-rm -rf "$work"
-mkdir -p "$work"
-export CONAN_HOME="$work/home" # never the user's own
 run "$conan" profile detect
 run "$conan" remote disable conancenter
 for recipe in "$tools"/system-recipes/eigen "$tools"/system-recipes/zlib "$tools"/system-recipes/libpng \

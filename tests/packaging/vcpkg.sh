@@ -5,12 +5,13 @@
 #   vcpkg.sh classic|classic-xtensor|manifest|manifest-xtensor <latent source> <vcpkg tools folder> <work folder>
 #            <latent version>
 #
-# classic: `vcpkg install latent` from the overlay port in ports/ (classic-xtensor: latent[xtensor]). manifest:
-# `vcpkg install` for tests/consumer/'s vcpkg.json, whose vcpkg-configuration.json names that overlay port
-# (manifest-xtensor: with the consumer's xtensor feature, which asks for latent[xtensor]). Every mode fails on any
-# warning of vcpkg's post-build checks, then builds and runs tests/consumer/ through vcpkg's toolchain file (with
-# its xtensor program in the xtensor modes). It also checks what vcpkg does not: the port's version is latent's,
-# and the package holds every header, the licence and latent.pc.
+# classic: `vcpkg install latent` from the overlay port in ports/ (classic-xtensor: latent[xtensor]), then
+# tests/consumer/ configured through vcpkg's toolchain file. manifest: tests/consumer/ configured through vcpkg's
+# toolchain file, which runs `vcpkg install` for its vcpkg.json, whose vcpkg-configuration.json names that overlay
+# port (manifest-xtensor: with the consumer's xtensor feature, which asks for latent[xtensor]). Every mode fails on
+# any warning of vcpkg's post-build checks, then builds and runs tests/consumer/ (with its xtensor program in the
+# xtensor modes). It also checks what vcpkg does not: the port's version is latent's, and the package holds every
+# header, the licence and latent.pc.
 #
 # The tools folder holds the client (vcpkg), vcpkg's scripts (root/) and overlay ports standing for vcpkg's eigen3,
 # zlib and libpng (system-ports/); tests/packaging/stand-ins/vcpkg/ stands for xtensor. The work folder is emptied
@@ -49,27 +50,46 @@ esac
 
 rm -rf "$work"
 mkdir -p "$work"
-# vcpkg install with the stand-ins after the port under test, writing only below the work folder.
-vcpkg_install() {
-    run "$vcpkg" install "$@" --overlay-ports="$tools/system-ports" \
+
+# The commands below are the ones docs/install.md gives, with the stand-ins and these folders added: vcpkg writes
+# only below the work folder.
+case $mode in
+classic | classic-xtensor)
+    package=latent
+    [ "$mode" = classic-xtensor ] && package="latent[xtensor]"
+    run "$vcpkg" install "$package" --overlay-ports="$src/ports" --overlay-ports="$tools/system-ports" \
         --overlay-ports="$src/tests/packaging/stand-ins/vcpkg" --x-install-root="$work/installed" \
         --x-buildtrees-root="$work/buildtrees" --x-packages-root="$work/packages" --downloads-root="$work/downloads" \
-        --binarysource=clear 2>&1 | tee "$work/install.log"
-}
-
-# The commands below are the ones docs/install.md gives, with these folders and stand-ins added.
-case $mode in
-classic) vcpkg_install latent --overlay-ports="$src/ports" ;;
-classic-xtensor) vcpkg_install "latent[xtensor]" --overlay-ports="$src/ports" ;;
-manifest) vcpkg_install --x-manifest-root="$src/tests/consumer" ;;
-manifest-xtensor) vcpkg_install --x-manifest-root="$src/tests/consumer" --x-feature=xtensor ;;
+        --binarysource=clear >"$work/install.log" 2>&1 || true
+    cat "$work/install.log"
+    set -- -DCMAKE_TOOLCHAIN_FILE="$tools/root/scripts/buildsystems/vcpkg.cmake" -DVCPKG_MANIFEST_MODE=OFF
+    ;;
+manifest | manifest-xtensor)
+    # The toolchain file runs the vcpkg executable of its own root: here a root of links to the tools' and the client.
+    root=$work/vcpkg-root
+    mkdir "$root"
+    ln -s "$tools/root/.vcpkg-root" "$tools/root"/* "$root"
+    printf '#!/bin/sh\nexec "%s" "$@"\n' "$vcpkg" >"$root/vcpkg"
+    chmod +x "$root/vcpkg"
+    set -- -DCMAKE_TOOLCHAIN_FILE="$root/scripts/buildsystems/vcpkg.cmake" \
+        "-DVCPKG_OVERLAY_PORTS=$tools/system-ports;$src/tests/packaging/stand-ins/vcpkg" \
+        "-DVCPKG_INSTALL_OPTIONS=--x-buildtrees-root=$work/buildtrees;--x-packages-root=$work/packages;\
+--downloads-root=$work/downloads;--binarysource=clear"
+    [ "$mode" = manifest-xtensor ] && set -- "$@" -DVCPKG_MANIFEST_FEATURES=xtensor
+    ;;
 esac
-grep -q "^All requested installations completed successfully" "$work/install.log" || fail "vcpkg install failed"
+[ "${mode%-xtensor}" = "$mode" ] || set -- "$@" -DCONSUMER_XTENSOR=ON
+prefix=$work/installed/x64-linux
+if [ -f "$work/install.log" ] && ! grep -q "^All requested installations completed successfully" "$work/install.log"; then
+    fail "vcpkg install failed"
+fi
+run cmake -S "$src/tests/consumer" -B "$work/build" "$@" -DVCPKG_INSTALLED_DIR="$work/installed" \
+    -DVCPKG_TARGET_TRIPLET=x64-linux -DEXPECTED_LATENT_PREFIX="$prefix"
+[ -f "$work/install.log" ] || cp "$work/build/vcpkg-manifest-install.log" "$work/install.log"
+
 if grep -i "warning" "$work/install.log"; then
     fail "vcpkg reported the warnings above"
 fi
-
-prefix=$work/installed/x64-linux
 installed=$(awk '/^Package: latent$/ { found = 1 } found && /^Version:/ { print $2; exit }' "$work/installed/vcpkg/status")
 [ "$installed" = "$version" ] || fail "vcpkg installed latent '$installed', not $version (ports/latent/vcpkg.json)"
 diff -r "$src/include" "$prefix/include" || fail "the package's include/ differs from latent's (above)"
@@ -77,15 +97,5 @@ cmp "$src/LICENSE" "$prefix/share/latent/copyright" || fail "share/latent/copyri
 grep -q '"licenseConcluded": *"MIT"' "$prefix/share/latent/vcpkg.spdx.json" || fail "the port declares no MIT licence"
 [ -f "$prefix/lib/pkgconfig/latent.pc" ] || fail "lib/pkgconfig/latent.pc is missing"
 
-case $mode in
-classic*) set -- -DVCPKG_MANIFEST_MODE=OFF ;;
-manifest*) set -- -DVCPKG_MANIFEST_INSTALL=OFF ;; # installed above, with the stand-ins
-esac
-case $mode in
-*-xtensor) set -- "$@" -DCONSUMER_XTENSOR=ON ;;
-esac
-run cmake -S "$src/tests/consumer" -B "$work/build" \
-    -DCMAKE_TOOLCHAIN_FILE="$tools/root/scripts/buildsystems/vcpkg.cmake" "$@" \
-    -DVCPKG_INSTALLED_DIR="$work/installed" -DVCPKG_TARGET_TRIPLET=x64-linux -DEXPECTED_LATENT_PREFIX="$prefix"
 run cmake --build "$work/build"
 run ctest --test-dir "$work/build" --output-on-failure

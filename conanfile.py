@@ -1,7 +1,9 @@
 """Conan 2 recipe for latent, a header-only C++20 autoencoder library.
 
     conan create . --build=missing -s compiler.cppstd=20
-    conan create . --build=missing -s compiler.cppstd=20 -o "latent/*:xtensor=True" -o "latent/*:cuda=True"
+    conan create . --build=missing -s compiler.cppstd=20 -o "latent/*:xtensor=True"
+
+tests/packaging/conan.sh runs these with the real Conan client (the consume.conan_* tests).
 
 The version is read from include/latent/version.hpp, the one place it is written. CMakeDeps does not use
 latent's own latentConfig.cmake, so package_info() describes the same targets again: latent::latent (everything
@@ -25,6 +27,7 @@ class LatentConan(ConanFile):
     name = "latent"
     description = "Header-only C++20 library for training and using autoencoders; the architecture is a type"
     topics = ("autoencoder", "neural-network", "machine-learning", "header-only", "eigen")
+    license = "MIT"
     package_type = "header-library"
     settings = "os", "arch", "compiler", "build_type"  # for validate(); a header-only package id ignores them
     options = {
@@ -32,7 +35,7 @@ class LatentConan(ConanFile):
         "cuda": [True, False],  # latent::cuda: latent's headers in .cu files (a system CUDA toolkit is required)
     }
     default_options = {"xtensor": False, "cuda": False}
-    exports_sources = "cmake/*", "include/*", "LICENSE*"
+    exports_sources = "cmake/*", "include/*", "LICENSE"
     no_copy_source = True
 
     def set_version(self):
@@ -51,7 +54,8 @@ class LatentConan(ConanFile):
         self.requires("zlib/[>=1.2.11 <2]")  # model files' CRC-32, gzip'd IDX data
         self.requires("libpng/[>=1.6 <2]")  # pictures
         if self.options.xtensor:
-            self.requires("xtensor/0.24.7")  # the header layout of Debian's 0.24.3, which latent is tested with
+            # 0.25 moved every header; latent is tested with Debian's 0.24.3.
+            self.requires("xtensor/[>=0.24.3 <0.25]")
 
     def package_id(self):
         self.info.clear()  # header-only: one package for every setting and option
@@ -61,7 +65,7 @@ class LatentConan(ConanFile):
             check_min_cppstd(self, 20)
 
     def package(self):
-        copy(self, "LICENSE*", self.source_folder, os.path.join(self.package_folder, "licenses"))
+        copy(self, "LICENSE", self.source_folder, os.path.join(self.package_folder, "licenses"))
         for pattern in ("*.hpp", "*.cu"):  # *.cu: the CUDA backend's kernels, compiled by targets linking latent::cuda
             copy(self, pattern, os.path.join(self.source_folder, "include"), os.path.join(self.package_folder, "include"))
         cmake_dir = os.path.join(self.package_folder, "lib", "cmake", "latent")

@@ -2,19 +2,19 @@
 
     conan create .  (runs it)  or  conan test test_package latent/<version>
 
-The same consumer is built with plain CMake against latent's install by the consume.conan_test_package test.
+With the xtensor option on, it builds and runs a second program against latent::xtensor.
 """
 
 import os
 
 from conan import ConanFile
 from conan.tools.build import can_run
-from conan.tools.cmake import CMake, cmake_layout
+from conan.tools.cmake import CMake, CMakeDeps, CMakeToolchain, cmake_layout
 
 
 class LatentTestPackageConan(ConanFile):
     settings = "os", "arch", "compiler", "build_type"
-    generators = "CMakeDeps", "CMakeToolchain", "VirtualRunEnv"
+    generators = "VirtualRunEnv"
     test_type = "explicit"
 
     def requirements(self):
@@ -22,6 +22,12 @@ class LatentTestPackageConan(ConanFile):
 
     def layout(self):
         cmake_layout(self)
+
+    def generate(self):
+        toolchain = CMakeToolchain(self)
+        toolchain.cache_variables["LATENT_TEST_XTENSOR"] = bool(self.dependencies["latent"].options.xtensor)
+        toolchain.generate()
+        CMakeDeps(self).generate()
 
     def build(self):
         cmake = CMake(self)
@@ -31,3 +37,5 @@ class LatentTestPackageConan(ConanFile):
     def test(self):
         if can_run(self):
             self.run(os.path.join(self.cpp.build.bindir, "test_package"), env="conanrun")
+            if self.dependencies["latent"].options.xtensor:
+                self.run(os.path.join(self.cpp.build.bindir, "test_package_xtensor"), env="conanrun")

@@ -1,8 +1,8 @@
 # Overlay port that builds latent from this source tree (latent is not in vcpkg's registry):
 #   vcpkg install latent[xtensor,cuda] --overlay-ports=<latent>/ports
-# or, in manifest mode, "overlay-ports" in vcpkg-configuration.json (tests/consumer/vcpkg/ is an example).
+# or, in manifest mode, "overlay-ports" in vcpkg-configuration.json (tests/consumer/ is an example).
 # For a registry port, replace SOURCE_PATH with vcpkg_from_github(OUT_SOURCE_PATH SOURCE_PATH REPO ... REF v${VERSION}).
-# The consume.vcpkg_port test runs this file with plain CMake standing in for vcpkg's functions.
+# tests/packaging/vcpkg.sh installs it with the real vcpkg client (the consume.vcpkg_* tests).
 
 set(VCPKG_BUILD_TYPE release)  # header-only: nothing differs between debug and release
 set(SOURCE_PATH "${CMAKE_CURRENT_LIST_DIR}/../..")
@@ -24,13 +24,13 @@ vcpkg_cmake_configure(
 )
 vcpkg_cmake_install()
 vcpkg_cmake_config_fixup(PACKAGE_NAME latent CONFIG_PATH share/latent)
+
+# latent installs latent.pc in share/pkgconfig, for an architecture-independent package; vcpkg keeps share/pkgconfig
+# for .pc files without a Libs line, and latent.pc has one (-pthread).
+file(MAKE_DIRECTORY "${CURRENT_PACKAGES_DIR}/lib/pkgconfig")
+file(RENAME "${CURRENT_PACKAGES_DIR}/share/pkgconfig/latent.pc" "${CURRENT_PACKAGES_DIR}/lib/pkgconfig/latent.pc")
+file(REMOVE_RECURSE "${CURRENT_PACKAGES_DIR}/share/pkgconfig")
 vcpkg_fixup_pkgconfig()
 
-file(REMOVE_RECURSE "${CURRENT_PACKAGES_DIR}/lib" "${CURRENT_PACKAGES_DIR}/debug")
 file(INSTALL "${CMAKE_CURRENT_LIST_DIR}/usage" DESTINATION "${CURRENT_PACKAGES_DIR}/share/${PORT}")
-if(EXISTS "${SOURCE_PATH}/LICENSE")
-  vcpkg_install_copyright(FILE_LIST "${SOURCE_PATH}/LICENSE")
-else()
-  file(WRITE "${CURRENT_PACKAGES_DIR}/share/${PORT}/copyright"
-       "latent ${VERSION} has not published a license yet; ask its maintainers before redistributing it.\n")
-endif()
+vcpkg_install_copyright(FILE_LIST "${SOURCE_PATH}/LICENSE")

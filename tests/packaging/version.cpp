@@ -1,8 +1,8 @@
 // The version is written once (latent/version.hpp) and everything that repeats it agrees: CMake's project
 // version (passed in by tests/CMakeLists.txt), and CHANGELOG.md, whose newest entry is this version and names the
 // model-file format this version writes. Across CHANGELOG entries, a new model-file format major (files that
-// the other version cannot read) only comes with a breaking release. The recipes are checked by
-// check_recipes.py (packaging.recipes).
+// the other version cannot read) only comes with a breaking release. The Conan recipe's and the vcpkg port's
+// versions are checked by conan.sh and vcpkg.sh (the consume.conan_* and consume.vcpkg_* tests).
 
 #include <latent/io/model_file.hpp>
 #include <latent/version.hpp>

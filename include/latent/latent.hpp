@@ -26,8 +26,9 @@
 #include "latent/layers/upsample.hpp"
 
 #include "latent/backends/backend.hpp"
-#include "latent/backends/cpu.hpp"
-#include "latent/backends/cuda.hpp"
+#include "latent/backends/backends.hpp"
+#include "latent/backends/engine.hpp"
+#include "latent/backends/passes.hpp"
 
 #include "latent/models/autoencoder.hpp"
 #include "latent/models/model.hpp"
@@ -51,13 +52,14 @@
 #include "latent/regularizers/regularizer.hpp"
 
 #include "latent/training/communicator.hpp"
-#include "latent/training/corruption.hpp"
 #include "latent/training/gradient_check.hpp"
 #include "latent/training/history.hpp"
+#include "latent/training/options.hpp"
 #include "latent/training/progress.hpp"
 #include "latent/training/schedule.hpp"
 #include "latent/training/trainer.hpp"
 
+#include "latent/data/corruption.hpp"
 #include "latent/data/dataset.hpp"
 #include "latent/data/fashion_mnist.hpp"
 #include "latent/data/idx.hpp"

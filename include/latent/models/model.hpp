@@ -2,12 +2,9 @@
 // Model<Spec, Backend>: a Sequential with its own parameters, for inference. What
 // Autoencoder::encoder() returns, so that a trained encoder can be used as a feature extractor.
 
-#include "latent/backends/automatic.hpp"
-#include "latent/backends/cpu.hpp"
-#include "latent/backends/cuda/network.hpp"
+#include "latent/backends/backends.hpp"
 #include "latent/core/matrix.hpp"
 #include "latent/core/rng.hpp"
-#include "latent/models/network.hpp"
 #include "latent/models/sequential.hpp"
 #include "latent/models/summary.hpp"
 
@@ -70,7 +67,7 @@ public:
     /// requires: x.rows() == input_size (else shape_error).
     template <class Derived>
     auto predict(const Eigen::MatrixBase<Derived>& x) const {
-        auto y = detail::infer_on<spec, B, 0, spec::depth>(parameters_.data(), buffers_.data(), x, "latent::Model::predict");
+        auto y = B::template infer<spec, 0, spec::depth>(parameters_.data(), buffers_.data(), x, "latent::Model::predict");
         if constexpr (Derived::ColsAtCompileTime == 1)
             return Vector<scalar>(y.col(0));
         else

@@ -2,7 +2,7 @@
 
 #include "latent/backends/cpu/dense.hpp"
 #include "latent/layers/dense.hpp"
-#include "latent/models/network.hpp"
+#include "latent/backends/passes.hpp"
 #include "latent/regularizers/regularizer.hpp"
 
 #include <cstddef>

@@ -156,14 +156,24 @@ __global__ void gather_columns_kernel(const float* data, std::size_t rows, const
     out[i] = data[sample * rows + row];
 }
 
-__global__ void begin_step_kernel(StepState* state, AdamSettings adam) {
+__global__ void begin_batch_kernel(StepState* state) {
     state->batch = state->next_batch++;
+    state->batch_loss = 0;
+}
+
+__global__ void begin_update_kernel(StepState* state, AdamSettings adam) {
     const double steps = double(++state->steps);
     // As latent::Adam on the CPU: the corrections in double, then rounded once to float.
     state->step_size = float(state->learning_rate / (1.0 - pow(adam.beta1, steps)));
     state->bias_correction2_sqrt = float(sqrt(1.0 - pow(adam.beta2, steps)));
     state->decay = float(1.0 - state->learning_rate * adam.weight_decay);
-    state->batch_loss = 0;
+}
+
+// Every thread that finds a NaN or an infinity writes the same 1: the race is benign.
+__global__ void flag_nonfinite_kernel(const float* values, std::size_t count, std::uint32_t* flag) {
+    for (std::size_t i = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x; i < count;
+         i += std::size_t(gridDim.x) * blockDim.x)
+        if (!isfinite(values[i])) *flag = 1;
 }
 
 __global__ void adam_kernel(float* p, const float* g, float* m, float* v, std::size_t count, AdamSettings settings,
@@ -265,7 +275,17 @@ void fill_zero(Context& context, void* device, std::size_t bytes) {
     if (bytes) check(cudaMemsetAsync(device, 0, bytes, context.stream), "cudaMemsetAsync");
 }
 
+void copy_on_device(Context& context, void* to, const void* from, std::size_t bytes) {
+    if (bytes) check(cudaMemcpyAsync(to, from, bytes, cudaMemcpyDeviceToDevice, context.stream), "cudaMemcpyAsync");
+}
+
 void synchronize(Context& context) { check(cudaStreamSynchronize(context.stream), "cudaStreamSynchronize"); }
+
+void flag_nonfinite(Context& context, const float* values, std::size_t count, std::uint32_t* flag) {
+    if (count == 0) return;
+    flag_nonfinite_kernel<<<std::min(blocks_for(count), 1024u), threads, 0, context.stream>>>(values, count, flag);
+    check_launch("flag_nonfinite_kernel");
+}
 
 void gemm(Context& context, bool transpose_a, bool transpose_b, int m, int n, int k, const float* a, int lda,
           const float* b, int ldb, float* c, int ldc, bool accumulate) {
@@ -312,9 +332,14 @@ void gather_columns(Context& context, const float* data, int rows, const std::ui
     check_launch("gather_columns_kernel");
 }
 
-void begin_step(Context& context, StepState* state, AdamSettings adam) {
-    begin_step_kernel<<<1, 1, 0, context.stream>>>(state, adam);
-    check_launch("begin_step_kernel");
+void begin_batch(Context& context, StepState* state) {
+    begin_batch_kernel<<<1, 1, 0, context.stream>>>(state);
+    check_launch("begin_batch_kernel");
+}
+
+void begin_update(Context& context, StepState* state, AdamSettings adam) {
+    begin_update_kernel<<<1, 1, 0, context.stream>>>(state, adam);
+    check_launch("begin_update_kernel");
 }
 
 void adam_update(Context& context, float* parameters, const float* gradients, float* first_moment,

@@ -4,14 +4,15 @@
 
 #include "latent/backends/backend.hpp"
 #include "latent/backends/cuda/dense.hpp"
-#include "latent/backends/cuda/policy.hpp"
 #include "latent/backends/cuda/runtime.hpp"
+#include "latent/backends/passes.hpp"
+#include "latent/core/error.hpp"
 #include "latent/core/matrix.hpp"
-#include "latent/models/network.hpp"
 
 #include <algorithm>
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <utility>
 
 namespace latent::detail::cuda {
@@ -134,8 +135,36 @@ public:
     PassContext& context() noexcept { return context_; }
     DeviceNetwork<Spec, DeviceBackend>& network() noexcept { return network_; }
 
+    /// The loss of loss L after the output activation Out of the reconstructions of input against target, and
+    /// its gradients when given: one upload of the parameters, input and target, the passes on the device, one
+    /// download of the gradients and the loss. The per-call form; training keeps everything on the device.
+    template <class Out, class L>
+    float loss(const L& loss, const float* parameters, ConstMatrixView<float> input, ConstMatrixView<float> target,
+               float* gradients) {
+        const std::size_t n = std::size_t(input.cols());
+        if (n > capacity() || target.cols() != input.cols() || std::size_t(target.rows()) != Spec::output_size)
+            throw shape_error("latent::Autoencoder::loss_and_gradients: expected input and target of " +
+                              std::to_string(Spec::input_size) + " x n with n <= " + std::to_string(capacity()) +
+                              " (the workspace's capacity), found " + std::to_string(input.rows()) + " x " +
+                              std::to_string(input.cols()) + " and " + std::to_string(target.rows()) + " x " +
+                              std::to_string(target.cols()));
+        Context& context = network_.context();
+        upload(context, network_.parameters(), parameters, Spec::parameter_count * sizeof(float));
+        upload(context, network_.input(), input.data(), Spec::input_size * n * sizeof(float));
+        upload(context, network_.target(), target.data(), Spec::output_size * n * sizeof(float));
+        if (!sum_.data()) sum_ = DeviceArray<double>(1);
+        fill_zero(context, sum_.data(), sizeof(double));
+        const DeviceLoss device = device_loss<L, Out>(loss, Spec::output_size, n);
+        network_.loss(device, network_.input(), network_.target(), int(n), gradients != nullptr, sum_.data(), nullptr);
+        if (gradients) download(context, gradients, network_.gradients(), Spec::parameter_count * sizeof(float));
+        double value = 0;
+        download(context, &value, sum_.data(), sizeof value);
+        return float(value * double(device.scale));
+    }
+
 private:
     DeviceNetwork<Spec, DeviceBackend> network_;
+    DeviceArray<double> sum_;
     PassContext context_;
 };
 
@@ -163,21 +192,3 @@ Matrix<float> infer(const float* parameters, const Eigen::MatrixBase<Derived>& x
 }
 
 }  // namespace latent::detail::cuda
-
-namespace latent::detail {
-
-/// Layers [First, Last) of Spec over the columns of x on backend B: on the GPU when B uses one in this run.
-/// requires: `buffers` holds Spec::buffer_count values (no GPU kernel has buffers).
-template <class Spec, class B, std::size_t First, std::size_t Last, class Derived>
-Matrix<typename B::scalar> infer_on(const typename B::scalar* parameters, const typename B::scalar* buffers,
-                                    const Eigen::MatrixBase<Derived>& x, const char* where) {
-    if constexpr (is_cuda_backend<B>) {
-        return cuda::infer<Spec, B, First, Last>(parameters, x, where);
-    } else {
-        if constexpr (gpu_capable<B>)
-            if (uses_gpu<B>()) return cuda::infer<Spec, device_backend_t<B>, First, Last>(parameters, x, where);
-        return infer<Spec, B, First, Last>(parameters, buffers, x, where);
-    }
-}
-
-}  // namespace latent::detail

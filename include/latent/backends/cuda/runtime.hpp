@@ -7,6 +7,16 @@
 #include <cstddef>
 #include <cstdint>
 
+namespace latent::detail {
+/// Whether this translation unit was built with the latent::cuda component (its kernels are linked in).
+inline constexpr bool built_with_cuda =
+#ifdef LATENT_WITH_CUDA
+    true;
+#else
+    false;
+#endif
+}  // namespace latent::detail
+
 namespace latent::detail::cuda {
 
 /// The element-wise functions the device kernels know (one per latent activation).
@@ -30,10 +40,10 @@ struct DeviceLoss {
 };
 
 /// The optimizer's scalars of one step, kept on the device so that a captured step graph replays as it is:
-/// the host writes the learning rate once per epoch, begin_step() advances the rest.
+/// the host writes the learning rate once per epoch, begin_batch() and begin_update() advance the rest.
 struct StepState {
     double learning_rate = 0;
-    std::uint64_t steps = 0;        ///< optimizer steps taken, this one included once begin_step() ran
+    std::uint64_t steps = 0;        ///< optimizer steps taken, this one included once begin_update() ran
     std::uint32_t batch = 0;        ///< the batch of the epoch this step trains on
     std::uint32_t next_batch = 0;   ///< set to 0 at the start of each epoch
     float step_size = 0;            ///< Adam: learning_rate / (1 - beta1^steps)
@@ -70,6 +80,7 @@ void release(void* pointer) noexcept;
 void upload(Context& context, void* device, const void* host, std::size_t bytes);
 void download(Context& context, void* host, const void* device, std::size_t bytes);  ///< waits for it
 void fill_zero(Context& context, void* device, std::size_t bytes);
+void copy_on_device(Context& context, void* to, const void* from, std::size_t bytes);
 void synchronize(Context& context);
 
 /// C = op(A) op(B) (+ C when accumulate), column-major, as cublasSgemm.
@@ -88,8 +99,13 @@ void output_loss(Context& context, DeviceActivation act, DeviceLoss loss, const 
 /// out[:, j] = data[:, order[state->batch * batch_size + j]] for j < cols.
 void gather_columns(Context& context, const float* data, int rows, const std::uint32_t* order,
                     const StepState* state, int batch_size, float* out, int cols);
-/// Advances the step: batch = next_batch++, steps++, Adam's scalars from the new step count.
-void begin_step(Context& context, StepState* state, AdamSettings adam);
+/// Starts a batch: batch = next_batch++, batch_loss = 0.
+void begin_batch(Context& context, StepState* state);
+/// Starts an update: steps++, Adam's scalars from the new step count. Apart from begin_batch, so that a batch
+/// the NaN policy leaves out takes no optimizer step, as on the CPU.
+void begin_update(Context& context, StepState* state, AdamSettings adam);
+/// Sets *flag to 1 when any of values[0, count) is NaN or infinite; leaves it as it was otherwise.
+void flag_nonfinite(Context& context, const float* values, std::size_t count, std::uint32_t* flag);
 void adam_update(Context& context, float* parameters, const float* gradients, float* first_moment,
                  float* second_moment, std::size_t count, AdamSettings settings, const StepState* state);
 void sgd_update(Context& context, float* parameters, const float* gradients, float* velocity, std::size_t count,

@@ -1,11 +1,11 @@
 #pragma once
-// The forward and backward passes of a Sequential on a backend, over a workspace that holds every
+// The forward and backward passes of a layer list (a Sequential) on a host backend, over a workspace that holds every
 // layer's output and gradient for up to `capacity` samples. Sized once, reused by every step.
 
 #include "latent/backends/backend.hpp"
 #include "latent/core/error.hpp"
 #include "latent/core/matrix.hpp"
-#include "latent/models/sequential.hpp"
+#include "latent/layers/layer.hpp"
 
 #include <algorithm>
 #include <cstddef>

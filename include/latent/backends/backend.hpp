@@ -65,6 +65,7 @@ template <class Backend, class Layer>
 struct Kernel {
     static_assert(detail::always_false<Backend, Layer>,
                   "latent: this layer has no implementation on this backend (see Kernel<Backend, Layer> below)");
+    using unimplemented = void;  // so that the protocol checks add no second message
 };
 
 }  // namespace latent

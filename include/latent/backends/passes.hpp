@@ -8,6 +8,7 @@
 #include "latent/layers/layer.hpp"
 
 #include <algorithm>
+#include <concepts>
 #include <cstddef>
 #include <string>
 #include <tuple>
@@ -17,6 +18,48 @@
 namespace latent {
 
 namespace detail {
+template <class L>
+inline constexpr bool is_tied_layer = requires { L::twin_index; };
+}  // namespace detail
+
+/// The kernel protocol of a host backend, which Passes below calls. Kernel<B, L> has a State made once from the
+/// largest batch (its product blocks, masks, indices), and static functions over column-major views:
+/// - forward(parameters, x, y, logits, state, context) writes y (and the pre-activation into *logits when
+///   given); a layer with buffers (BatchNorm) takes them after its parameters, a tied layer its twin's weights;
+///   stochastic layers draw from context.rng.
+/// - backward(parameters, x, y, dy, dy_is_logit_gradient, gradients, dx, state) turns dy (dL/dy, or dL/dz) into
+///   its parameter gradients (overwritten) and, when dx is given, dL/dx; a tied layer also writes its twin's
+///   gradients, after its own.
+/// - update_buffers(buffers, state), for a layer with buffers: what its last training pass measured.
+template <class B, class L>
+concept HostKernel = requires {
+    typename Kernel<B, L>::State;
+    requires std::constructible_from<typename Kernel<B, L>::State, std::size_t>;
+} && requires(const typename B::scalar* p, const typename B::scalar* q, typename B::scalar* g,
+              typename B::scalar* h, ConstMatrixView<typename B::scalar> x, MatrixView<typename B::scalar> y,
+              MatrixView<typename B::scalar>* out, bool flag, typename Kernel<B, L>::State& state,
+              PassContext& context) {
+    requires(detail::is_tied_layer<L> || buffer_count_of<L> > 0) ||
+        requires { Kernel<B, L>::forward(p, x, y, out, state, context); };
+    requires(!(detail::is_tied_layer<L> || buffer_count_of<L> > 0)) ||
+        requires { Kernel<B, L>::forward(p, q, x, y, out, state, context); };
+    requires(detail::is_tied_layer<L>) || requires { Kernel<B, L>::backward(p, x, as_const(y), y, flag, g, out, state); };
+    requires(!detail::is_tied_layer<L>) ||
+        requires { Kernel<B, L>::backward(p, x, as_const(y), y, flag, g, h, out, state); };
+    requires(buffer_count_of<L> == 0) || requires { Kernel<B, L>::update_buffers(g, state); };
+};
+
+namespace detail {
+/// A layer with no kernel on B at all fails with Kernel's own message alone; one whose kernel breaks the protocol
+/// fails with this.
+template <class B, class L>
+constexpr bool kernel_follows_protocol() {
+    static_assert(requires { typename Kernel<B, L>::unimplemented; } || HostKernel<B, L>,
+                  "latent: this layer's kernel does not follow the host kernel protocol "
+                  "(HostKernel<Backend, Layer> in backends/passes.hpp)");
+    return true;
+}
+
 template <class Spec, class Backend, class Indices>
 struct KernelStates;
 template <class Spec, class Backend, std::size_t... I>
@@ -153,6 +196,7 @@ private:
     static void forward_layer(const S* parameters, const S* buffers, ConstMatrixView<S> x, Buffers& ws, std::size_t n,
                               bool keep_logits) {
         using L = typename Spec::template layer<I>;
+        static_assert(kernel_follows_protocol<Backend, L>());
         const ConstMatrixView<S> in = input_of<I, First>(x, ws, n);
         MatrixView<S> out = ws.output(I, n);
         MatrixView<S> logits = ws.logits(n);

@@ -30,9 +30,11 @@
 #include "latent/backends/engine.hpp"
 #include "latent/backends/passes.hpp"
 
+// Sequential first: its shape errors then show one include line fewer.
+#include "latent/models/sequential.hpp"
+
 #include "latent/models/autoencoder.hpp"
 #include "latent/models/model.hpp"
-#include "latent/models/sequential.hpp"
 #include "latent/models/stacking.hpp"
 
 #include "latent/losses/bce.hpp"

@@ -12,11 +12,30 @@
 #include "latent/models/summary.hpp"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
 
 namespace latent {
+
+namespace detail {
+
+/// Layers [First, Last) of Spec over the columns of x on backend B: on the GPU when B uses one in this run.
+/// requires: `buffers` holds Spec::buffer_count values (no GPU kernel has buffers).
+template <class Spec, class B, std::size_t First, std::size_t Last, class Derived>
+Matrix<typename B::scalar> infer_on(const typename B::scalar* parameters, const typename B::scalar* buffers,
+                                    const Eigen::MatrixBase<Derived>& x, const char* where) {
+    if constexpr (is_cuda_backend<B>) {
+        return cuda::infer<Spec, B, First, Last>(parameters, x, where);
+    } else {
+        if constexpr (gpu_capable<B>)
+            if (uses_gpu<B>()) return cuda::infer<Spec, device_backend_t<B>, First, Last>(parameters, x, where);
+        return infer<Spec, B, First, Last>(parameters, buffers, x, where);
+    }
+}
+
+}  // namespace detail
 
 /// A Sequential with its own parameters, for inference: what Autoencoder::encoder() and decoder() return.
 template <SequentialType Spec, Backend B = backend::cpu>

@@ -6,8 +6,8 @@
 #include "latent/backends/cuda/dense.hpp"
 #include "latent/backends/cuda/policy.hpp"
 #include "latent/backends/cuda/runtime.hpp"
+#include "latent/core/error.hpp"
 #include "latent/core/matrix.hpp"
-#include "latent/models/network.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -163,21 +163,3 @@ Matrix<float> infer(const float* parameters, const Eigen::MatrixBase<Derived>& x
 }
 
 }  // namespace latent::detail::cuda
-
-namespace latent::detail {
-
-/// Layers [First, Last) of Spec over the columns of x on backend B: on the GPU when B uses one in this run.
-/// requires: `buffers` holds Spec::buffer_count values (no GPU kernel has buffers).
-template <class Spec, class B, std::size_t First, std::size_t Last, class Derived>
-Matrix<typename B::scalar> infer_on(const typename B::scalar* parameters, const typename B::scalar* buffers,
-                                    const Eigen::MatrixBase<Derived>& x, const char* where) {
-    if constexpr (is_cuda_backend<B>) {
-        return cuda::infer<Spec, B, First, Last>(parameters, x, where);
-    } else {
-        if constexpr (gpu_capable<B>)
-            if (uses_gpu<B>()) return cuda::infer<Spec, device_backend_t<B>, First, Last>(parameters, x, where);
-        return infer<Spec, B, First, Last>(parameters, buffers, x, where);
-    }
-}
-
-}  // namespace latent::detail

@@ -5,6 +5,7 @@
 // reads the loss back once per epoch (once per batch only when batch callbacks ask for it), and the weights
 // once per epoch, before the epoch callbacks see the model.
 
+#include "latent/backends/cpu/policy.hpp"
 #include "latent/backends/cuda/network.hpp"
 #include "latent/backends/cuda/policy.hpp"
 #include "latent/backends/cuda/runtime.hpp"

@@ -1,7 +1,6 @@
 #pragma once
 // The GPU backends' policy types, and the run-time question backend::automatic asks.
 
-#include "latent/backends/cpu/policy.hpp"
 #include "latent/backends/cuda/runtime.hpp"
 
 #include <string>

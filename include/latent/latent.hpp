@@ -34,6 +34,7 @@
 #include "latent/models/sequential.hpp"
 
 #include "latent/models/autoencoder.hpp"
+#include "latent/models/mirror.hpp"
 #include "latent/models/model.hpp"
 #include "latent/models/stacking.hpp"
 

@@ -247,13 +247,6 @@ private:
     }
 };
 
-/// Checks that a batch has the number of values per sample a model expects.
-inline void check_sample_size(const char* where, std::size_t expected, std::size_t found) {
-    if (expected != found)
-        throw shape_error(std::string(where) + ": expected " + std::to_string(expected) +
-                          " values per sample (one sample per column), found " + std::to_string(found));
-}
-
 /// Runs layers [First, Last) over the columns of x in chunks (inference passes), returning the outputs.
 template <class Spec, class Backend, std::size_t First, std::size_t Last, class Derived>
 Matrix<typename Backend::scalar> infer(const typename Backend::scalar* parameters,

@@ -14,6 +14,7 @@
 #include "latent/regularizers/regularizer.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -333,10 +334,26 @@ private:
     template <std::size_t R>
     scalar parameter_penalty(ConstMatrixView<scalar> input, workspace& ws, std::size_t n, scalar* gradients) const {
         using Reg = std::tuple_element_t<R, std::tuple<Regularizers...>>;
-        if constexpr (ParameterRegularizer<Reg>)
-            return std::get<R>(regularizers_).template apply<Encoder>(parameters_.data(), input, ws, n, gradients);
-        else
+        if constexpr (ParameterRegularizer<Reg>) {
+            // The penalty's gradient with respect to layer 0's pre-activations, in its delta (free once the backward
+            // pass is done), reaches W and b through layer 0's kernel, added to what the backward pass wrote there.
+            using L = typename network::template layer<0>;
+            MatrixView<scalar> dz = ws.delta(0, n);
+            const scalar value = std::get<R>(regularizers_).template apply<Encoder>(
+                parameters_.data(), as_const(ws.output(0, n)), gradients ? &dz : nullptr, gradients);
+            if (gradients) {
+                constexpr std::size_t outputs = L::output_shape::size, weights = L::parameter_count - outputs;
+                std::array<scalar, outputs> bias;  // the kernel overwrites the bias gradient; it is added back
+                std::copy_n(gradients + weights, outputs, bias.begin());
+                Kernel<B, L>::backward(parameters_.data(), input, as_const(ws.output(0, n)), dz,
+                                       /*dy_is_logit_gradient=*/true, gradients, nullptr, ws.template state<0>(),
+                                       /*accumulate_weights=*/true);
+                for (std::size_t j = 0; j < outputs; ++j) gradients[weights + j] += bias[j];
+            }
+            return value;
+        } else {
             return 0;
+        }
     }
 
     template <std::size_t First, std::size_t Last, class Derived>

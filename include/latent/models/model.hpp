@@ -9,6 +9,7 @@
 #include "latent/models/summary.hpp"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>

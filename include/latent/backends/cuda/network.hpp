@@ -5,7 +5,6 @@
 #include "latent/backends/backend.hpp"
 #include "latent/backends/cuda/dense.hpp"
 #include "latent/backends/cuda/runtime.hpp"
-#include "latent/backends/passes.hpp"
 #include "latent/core/error.hpp"
 #include "latent/core/matrix.hpp"
 

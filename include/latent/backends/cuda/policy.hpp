@@ -1,19 +1,14 @@
 #pragma once
-// The GPU backends' policy types, and the run-time question backend::automatic asks. The engines, workspaces and
-// inference passes they name are defined in engine.hpp, network.hpp and ../automatic.hpp (../backends.hpp has all).
+// The GPU backend's policy types, and the run-time question backend::automatic asks. The engine, workspace and
+// inference passes they name are defined in engine.hpp and network.hpp (../backends.hpp includes every backend).
 
-#include "latent/backends/cpu/policy.hpp"
 #include "latent/backends/cuda/runtime.hpp"
-#include "latent/backends/passes.hpp"
 #include "latent/core/matrix.hpp"
 
 #include <cstddef>
 #include <string>
-#include <type_traits>
 
 namespace latent::detail {
-template <class M, class O, class L>
-class AutomaticEngine;
 namespace cuda {
 template <class M, class O, class L, class DeviceBackend>
 class DeviceEngine;
@@ -60,29 +55,6 @@ inline bool cuda_available() noexcept {
     return false;
 #endif
 }
-
-/// The GPU when one is present at run time (and the program was built with latent::cuda), the CPU otherwise.
-struct automatic {
-    using scalar = float;
-    static std::string name() { return "automatic"; }
-    /// The GPU's engine or the CPU's, chosen when training starts; the CPU's alone in a build without latent::cuda.
-    template <class M, class O, class L>
-    using engine = std::conditional_t<latent::detail::built_with_cuda, latent::detail::AutomaticEngine<M, O, L>,
-                                      latent::detail::HostEngine<M, O, L>>;
-    /// Host buffers: the loss passes of a model run on the CPU (training on the GPU goes through the engine).
-    template <class Spec>
-    using workspace = Workspace<Spec, automatic>;
-    /// Regularizers run on the CPU only, and the engine may train on the GPU.
-    static constexpr bool runs_regularizers = !latent::detail::built_with_cuda;
-    template <class Spec, std::size_t First, std::size_t Last, class Derived>
-    static Matrix<float> infer(const float* parameters, const float* buffers, const Eigen::MatrixBase<Derived>& x,
-                               const char* where) {
-        if constexpr (latent::detail::built_with_cuda)
-            if (cuda_available())
-                return latent::detail::cuda::infer<Spec, basic_cuda<true>, First, Last>(parameters, x, where);
-        return latent::detail::infer<Spec, automatic, First, Last>(parameters, buffers, x, where);
-    }
-};
 
 }  // namespace latent::backend
 

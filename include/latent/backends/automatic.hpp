@@ -30,17 +30,17 @@ struct automatic {
     using engine = std::conditional_t<latent::detail::built_with_cuda, latent::detail::AutomaticEngine<M, O, L>,
                                       latent::detail::HostEngine<M, O, L>>;
     /// Host buffers: the loss passes of a model run on the CPU (training on the GPU goes through the engine).
-    template <class Spec>
-    using workspace = Workspace<Spec, automatic>;
+    template <class Net>
+    using workspace = Workspace<Net, automatic>;
     /// Regularizers run on the CPU only, and the engine may train on the GPU.
     static constexpr bool runs_regularizers = !latent::detail::built_with_cuda;
-    template <class Spec, std::size_t First, std::size_t Last, class Derived>
+    template <class Net, std::size_t First, std::size_t Last, class Derived>
     static Matrix<float> infer(const float* parameters, const float* buffers, const Eigen::MatrixBase<Derived>& x,
                                const char* where) {
         if constexpr (latent::detail::built_with_cuda)
             if (cuda_available())
-                return latent::detail::cuda::infer<Spec, basic_cuda<true>, First, Last>(parameters, x, where);
-        return latent::detail::infer<Spec, automatic, First, Last>(parameters, buffers, x, where);
+                return latent::detail::cuda::infer<Net, basic_cuda<true>, First, Last>(parameters, x, where);
+        return latent::detail::infer<Net, automatic, First, Last>(parameters, buffers, x, where);
     }
 };
 

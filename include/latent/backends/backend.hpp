@@ -13,7 +13,7 @@ namespace latent {
 
 /// A backend policy: the scalar type it computes in and a name for summaries. Besides, each of latent's policies
 /// names what models and the trainer use without naming a backend (docs/architecture.md, "Adding a backend"):
-/// `workspace<Spec>` (a model's buffers for a loss pass), a static `infer<Spec, First, Last>(parameters, buffers,
+/// `workspace<Net>` (a model's memory for a loss pass), a static `infer<Net, First, Last>(parameters, buffers,
 /// x, where)`, `engine<M, O, L>` (training, backends/engine.hpp), `runs_regularizers`, and Kernel<B, Layer> for
 /// every layer it computes.
 template <class B>

@@ -81,7 +81,7 @@ public:
     /// (When the shapes do not fit, the encoder stands in so that only the message above is printed.)
     using network = std::conditional_t<code_fits && reconstruction_fits, concat_t<Encoder, Decoder>, typename Encoder::sequential_type>;
     using output_activation = output_activation_t<typename network::template layer<network::depth - 1>>;
-    /// Buffers of the loss passes, where the backend computes them.
+    /// The loss passes' memory, where the backend computes them.
     using workspace = typename B::template workspace<network>;
 
     static constexpr std::size_t input_size = Encoder::input_size;

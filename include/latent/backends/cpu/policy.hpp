@@ -21,15 +21,15 @@ struct basic_cpu {
     /// Trains model M with optimizer O on loss L (see backends/engine.hpp).
     template <class M, class O, class L>
     using engine = detail::HostEngine<M, O, L>;
-    /// A model's buffers for the loss passes of the layer list Spec.
-    template <class Spec>
-    using workspace = Workspace<Spec, basic_cpu>;
+    /// A model's buffers for the loss passes of the layer list Net.
+    template <class Net>
+    using workspace = Workspace<Net, basic_cpu>;
     static constexpr bool runs_regularizers = true;
-    /// Layers [First, Last) of Spec over the columns of x, in chunks.
-    template <class Spec, std::size_t First, std::size_t Last, class Derived>
+    /// Layers [First, Last) of Net over the columns of x, in chunks.
+    template <class Net, std::size_t First, std::size_t Last, class Derived>
     static Matrix<Scalar> infer(const Scalar* parameters, const Scalar* buffers, const Eigen::MatrixBase<Derived>& x,
                                 const char* where) {
-        return detail::infer<Spec, basic_cpu, First, Last>(parameters, buffers, x, where);
+        return detail::infer<Net, basic_cpu, First, Last>(parameters, buffers, x, where);
     }
 };
 

@@ -12,9 +12,9 @@ namespace latent::detail {
 namespace cuda {
 template <class M, class O, class L, class DeviceBackend>
 class DeviceEngine;
-template <class Spec, class DeviceBackend>
+template <class Net, class DeviceBackend>
 class DeviceWorkspace;
-template <class Spec, class DeviceBackend, std::size_t First, std::size_t Last, class Derived>
+template <class Net, class DeviceBackend, std::size_t First, std::size_t Last, class Derived>
 Matrix<float> infer(const float* parameters, const Eigen::MatrixBase<Derived>& x, const char* where);
 }  // namespace cuda
 }  // namespace latent::detail
@@ -32,16 +32,16 @@ struct basic_cuda {
     /// Trains model M with optimizer O on loss L on the GPU (see backends/engine.hpp).
     template <class M, class O, class L>
     using engine = latent::detail::cuda::DeviceEngine<M, O, L, basic_cuda>;
-    /// A model's buffers for one loss pass of the layer list Spec, on the device.
-    template <class Spec>
-    using workspace = latent::detail::cuda::DeviceWorkspace<Spec, basic_cuda>;
+    /// A model's buffers for one loss pass of the layer list Net, on the device.
+    template <class Net>
+    using workspace = latent::detail::cuda::DeviceWorkspace<Net, basic_cuda>;
     /// No regularizer has a kernel on the GPU yet.
     static constexpr bool runs_regularizers = false;
-    /// Layers [First, Last) of Spec over the columns of x; the buffers are unused (no GPU kernel has any).
-    template <class Spec, std::size_t First, std::size_t Last, class Derived>
+    /// Layers [First, Last) of Net over the columns of x; the buffers are unused (no GPU kernel has any).
+    template <class Net, std::size_t First, std::size_t Last, class Derived>
     static Matrix<float> infer(const float* parameters, const float*, const Eigen::MatrixBase<Derived>& x,
                                const char* where) {
-        return latent::detail::cuda::infer<Spec, basic_cuda, First, Last>(parameters, x, where);
+        return latent::detail::cuda::infer<Net, basic_cuda, First, Last>(parameters, x, where);
     }
 };
 

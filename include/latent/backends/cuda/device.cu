@@ -29,16 +29,23 @@ constexpr int threads = 256;
 // cuBLAS' workspace, given once so that it never allocates inside a step (nor inside a captured graph).
 constexpr std::size_t blas_workspace_bytes = std::size_t(8) << 20;
 
+// Both checks clear the runtime's last error before they throw: left there, it would be reported again by the
+// next launch's check (check_launch reads it), naming an error that launch did not make. A sticky error (a
+// kernel's illegal address) stays: the context is lost, and every later call reports it.
 void check(cudaError_t status, const char* call) {
-    if (status != cudaSuccess)
+    if (status != cudaSuccess) {
+        (void)cudaGetLastError();
         throw device_error(std::string("latent::backend::cuda: ") + call + " failed: " + cudaGetErrorName(status) +
                            " (" + cudaGetErrorString(status) + ")");
+    }
 }
 
 void check(cublasStatus_t status, const char* call) {
-    if (status != CUBLAS_STATUS_SUCCESS)
+    if (status != CUBLAS_STATUS_SUCCESS) {
+        (void)cudaGetLastError();  // a failed launch inside cuBLAS leaves one
         throw device_error(std::string("latent::backend::cuda: ") + call + " failed with cuBLAS status " +
                            std::to_string(int(status)));
+    }
 }
 
 void check_launch(const char* kernel) { check(cudaGetLastError(), kernel); }

@@ -79,6 +79,10 @@ __device__ float derivative(DeviceActivation act, float y) {
     return 1.0f;
 }
 
+// max(x, low) as std::max and Eigen's max on the CPU take it: a NaN x stays NaN (fmaxf would give low), so that
+// BCE after an output that leaves [0, 1] gives NaN on both backends.
+__device__ float floor_at(float x, float low) { return x < low ? low : x; }
+
 __global__ void bias_activation_kernel(DeviceActivation act, const float* bias, float* z, float* y, int rows,
                                        std::size_t count) {
     const std::size_t i = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -134,9 +138,10 @@ __global__ void output_loss_kernel(DeviceActivation act, DeviceLoss loss, const 
                     term = double(fmaxf(logit, 0.0f) - logit * t + log1pf(expf(-fabsf(logit))));
                     gradient = (out - t) * loss.scale;
                 } else {
-                    const float log_y = fmaxf(logf(out), -100.0f), log_not_y = fmaxf(logf(1.0f - out), -100.0f);
+                    // Clamped at -100 as PyTorch's BCELoss; the log of a y outside [0, 1] stays NaN.
+                    const float log_y = floor_at(logf(out), -100.0f), log_not_y = floor_at(logf(1.0f - out), -100.0f);
                     term = -double(t * log_y + (1.0f - t) * log_not_y);
-                    gradient = (out - t) / fmaxf((1.0f - out) * out, 1e-12f) * loss.scale;
+                    gradient = (out - t) / floor_at((1.0f - out) * out, 1e-12f) * loss.scale;
                 }
                 break;
         }

@@ -17,6 +17,8 @@ struct Context {
     cudaStream_t stream = nullptr;
     cublasHandle_t blas = nullptr;
     void* blas_workspace = nullptr;
+    double* loss_partials = nullptr;  // output_loss_kernel's per-block sums
+    std::size_t loss_partial_count = 0;
 };
 
 struct Graph {
@@ -108,8 +110,7 @@ __global__ void row_sums_kernel(const float* m, float* sums, int rows, int cols)
 }
 
 __global__ void output_loss_kernel(DeviceActivation act, DeviceLoss loss, const float* bias, float* z, float* y,
-                                   const float* target, float* dz, int rows, std::size_t count, double* sum,
-                                   StepState* state) {
+                                   const float* target, float* dz, int rows, std::size_t count, double* partials) {
     __shared__ double partial[threads];
     const std::size_t i = std::size_t(blockIdx.x) * blockDim.x + threadIdx.x;
     double term = 0;
@@ -153,9 +154,24 @@ __global__ void output_loss_kernel(DeviceActivation act, DeviceLoss loss, const 
         if (int(threadIdx.x) < stride) partial[threadIdx.x] += partial[threadIdx.x + stride];
         __syncthreads();
     }
+    if (threadIdx.x == 0) partials[blockIdx.x] = partial[0];
+}
+
+// One block adds output_loss_kernel's partials in a fixed order (each thread a fixed stride of them, then the
+// same tree): no atomic addition of doubles in hardware order, so the sum is the same on every run.
+__global__ void sum_partials_kernel(const double* partials, std::size_t count, double* sum, StepState* state) {
+    __shared__ double partial[threads];
+    double total = 0;
+    for (std::size_t i = threadIdx.x; i < count; i += threads) total += partials[i];
+    partial[threadIdx.x] = total;
+    __syncthreads();
+    for (int stride = threads / 2; stride > 0; stride /= 2) {
+        if (int(threadIdx.x) < stride) partial[threadIdx.x] += partial[threadIdx.x + stride];
+        __syncthreads();
+    }
     if (threadIdx.x == 0) {
-        atomicAdd(sum, partial[0]);
-        if (state) atomicAdd(&state->batch_loss, partial[0]);
+        *sum += partial[0];
+        if (state) state->batch_loss += partial[0];
     }
 }
 
@@ -246,6 +262,7 @@ Context* create_context() {
 
 void destroy_context(Context* context) noexcept {
     if (!context) return;
+    if (context->loss_partials) cudaFree(context->loss_partials);
     if (context->blas) cublasDestroy(context->blas);
     if (context->blas_workspace) cudaFree(context->blas_workspace);
     if (context->stream) cudaStreamDestroy(context->stream);
@@ -256,6 +273,16 @@ void* allocate(std::size_t bytes) {
     void* pointer = nullptr;
     if (bytes) check(cudaMalloc(&pointer, bytes), "cudaMalloc");
     return pointer;
+}
+
+void reserve_loss_partials(Context& context, std::size_t values) {
+    const std::size_t blocks = blocks_for(values);
+    if (blocks <= context.loss_partial_count) return;
+    double* partials = nullptr;
+    check(cudaMalloc(&partials, blocks * sizeof(double)), "cudaMalloc (the loss' partial sums)");
+    if (context.loss_partials) cudaFree(context.loss_partials);
+    context.loss_partials = partials;
+    context.loss_partial_count = blocks;
 }
 
 void release(void* pointer) noexcept {
@@ -310,9 +337,16 @@ void output_loss(Context& context, DeviceActivation act, DeviceLoss loss, const 
                  const float* target, float* dz, int rows, int cols, double* sum, StepState* state) {
     const std::size_t count = std::size_t(rows) * std::size_t(cols);
     if (!count) return;
-    output_loss_kernel<<<blocks_for(count), threads, 0, context.stream>>>(act, loss, bias, z, y, target, dz, rows,
-                                                                          count, sum, state);
+    const std::size_t blocks = blocks_for(count);
+    if (blocks > context.loss_partial_count)
+        throw argument_error("latent::backend::cuda: output_loss expected room for the partial sums of " +
+                             std::to_string(count) + " outputs (reserve_loss_partials), found room for " +
+                             std::to_string(context.loss_partial_count * threads));
+    output_loss_kernel<<<unsigned(blocks), threads, 0, context.stream>>>(act, loss, bias, z, y, target, dz, rows,
+                                                                         count, context.loss_partials);
     check_launch("output_loss_kernel");
+    sum_partials_kernel<<<1, threads, 0, context.stream>>>(context.loss_partials, blocks, sum, state);
+    check_launch("sum_partials_kernel");
 }
 
 void gather_columns(Context& context, const float* data, int rows, const std::uint32_t* order,

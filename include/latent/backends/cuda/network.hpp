@@ -64,7 +64,9 @@ public:
           deltas_(capacity * Spec::activation_size),
           logits_(capacity * Spec::output_size),
           input_(capacity * Spec::input_size),
-          target_(capacity * Spec::output_size) {}
+          target_(capacity * Spec::output_size) {
+        reserve_loss_partials(*context_, capacity * Spec::output_size);
+    }
 
     Context& context() noexcept { return *context_; }
     std::size_t capacity() const noexcept { return capacity_; }

@@ -66,6 +66,9 @@ int device_count() noexcept;
 Context* create_context();
 void destroy_context(Context* context) noexcept;
 void* allocate(std::size_t bytes);
+/// Gives the context room for the loss' per-block partial sums of output_loss() over up to `values` outputs
+/// (allocated here, never inside a step or a capture).
+void reserve_loss_partials(Context& context, std::size_t values);
 void release(void* pointer) noexcept;
 void upload(Context& context, void* device, const void* host, std::size_t bytes);
 void download(Context& context, void* host, const void* device, std::size_t bytes);  ///< waits for it
@@ -82,7 +85,9 @@ void activation_backward(Context& context, DeviceActivation act, const float* y,
 /// sums[r] = sum over columns of m[r, c].
 void row_sums(Context& context, const float* m, float* sums, int rows, int cols);
 /// The output layer fused with the loss: z += bias, y = act(z), the loss summed into *sum and into
-/// state->batch_loss (when state is given), and, when dz is given, dL/dz written there.
+/// state->batch_loss (when state is given), and, when dz is given, dL/dz written there. The sum is taken in a
+/// fixed order (per-block partials, then one pass over them), so that it is the same on every run.
+/// requires: reserve_loss_partials(context, v) with v >= rows * cols.
 void output_loss(Context& context, DeviceActivation act, DeviceLoss loss, const float* bias, float* z, float* y,
                  const float* target, float* dz, int rows, int cols, double* sum, StepState* state);
 /// out[:, j] = data[:, order[state->batch * batch_size + j]] for j < cols.

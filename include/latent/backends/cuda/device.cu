@@ -231,7 +231,71 @@ __global__ void sgd_kernel(float* p, const float* g, float* velocity, std::size_
     p[i] -= settings.nesterov ? lr * (d + momentum * v) : lr * v;
 }
 
+#define LATENT_CUDA_STRINGIFY(...) #__VA_ARGS__
+#define LATENT_CUDA_STRING(...) LATENT_CUDA_STRINGIFY(__VA_ARGS__)
+
+// The architectures this program's kernels were compiled for, as nvcc lists them (e.g. "900").
+const char* built_architectures() {
+#ifdef __CUDA_ARCH_LIST__
+    return LATENT_CUDA_STRING(__CUDA_ARCH_LIST__);
+#else
+    return "unknown";
+#endif
+}
+
+std::string failure(const char* call, cudaError_t status) {
+    (void)cudaGetLastError();
+    return std::string(call) + ": " + cudaGetErrorName(status) + " (" + cudaGetErrorString(status) + ")";
+}
+
+struct Probe {
+    bool usable = false;
+    std::string reason;
+};
+
+Probe probe_device() {
+    int count = 0;
+    cudaError_t status = cudaGetDeviceCount(&count);
+    if (status != cudaSuccess || count == 0) {
+        (void)cudaGetLastError();
+        return {false, "none (no GPU or no driver)"};
+    }
+    int device = 0;
+    status = cudaGetDevice(&device);
+    if (status != cudaSuccess) return {false, "no current device (" + failure("cudaGetDevice", status) + ")"};
+    std::string name = "device " + std::to_string(device);
+    cudaDeviceProp properties{};
+    if (cudaGetDeviceProperties(&properties, device) == cudaSuccess)
+        name += std::string(" (") + properties.name + ", compute capability " + std::to_string(properties.major) +
+                "." + std::to_string(properties.minor) + ")";
+    else
+        (void)cudaGetLastError();
+    // Makes the device's primary context: refused in the prohibited compute mode, in the exclusive-process mode
+    // while another process holds the device, and on a MIG device without a compute instance.
+    status = cudaFree(nullptr);
+    if (status != cudaSuccess)
+        return {false, name + " on which no context can be made (" + failure("cudaFree(0)", status) +
+                           "; prohibited or occupied exclusive-process compute mode, or MIG without an instance?)"};
+    // cuBLAS runs on any architecture; latent's own kernels only where the program holds an image for it.
+    cudaFuncAttributes attributes{};
+    status = cudaFuncGetAttributes(&attributes, begin_step_kernel);
+    if (status != cudaSuccess)
+        return {false, name + " without a kernel image of latent's kernels for it (" +
+                           failure("cudaFuncGetAttributes", status) + "; this program's kernels are built for " +
+                           built_architectures() + ": set CMAKE_CUDA_ARCHITECTURES to include this GPU's)"};
+    return {true, ""};
+}
+
+const Probe& probe() {
+    static const Probe result = probe_device();
+    return result;
+}
+
 }  // namespace
+
+bool device_usable() noexcept { return probe().usable; }
+
+const char* device_unusable_reason() noexcept { return probe().reason.c_str(); }
 
 int device_count() noexcept {
     int count = 0;
@@ -243,9 +307,10 @@ int device_count() noexcept {
 }
 
 Context* create_context() {
-    if (device_count() == 0)
-        throw device_error("latent::backend::cuda: expected a CUDA device, found none (no GPU or no driver); "
-                           "backend::automatic falls back to the CPU instead");
+    if (!device_usable())
+        throw device_error(std::string("latent::backend::cuda: expected a CUDA device") +
+                           (device_count() == 0 ? "" : " that can run latent's kernels") + ", found " +
+                           device_unusable_reason() + "; backend::automatic falls back to the CPU instead");
     auto* context = new Context;
     try {
         check(cudaStreamCreateWithFlags(&context->stream, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");

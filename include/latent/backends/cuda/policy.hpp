@@ -27,10 +27,12 @@ struct automatic {
     static std::string name() { return "automatic"; }
 };
 
-/// Whether a CUDA device can be used here: false without latent::cuda, without a GPU or without a driver.
+/// Whether a CUDA device can be used here: false without latent::cuda, without a GPU or a driver, and where the
+/// current GPU cannot run latent's kernels (no kernel image for its architecture in this program, or no context:
+/// prohibited or occupied exclusive-process compute mode, MIG without an instance). Probed once per process.
 inline bool cuda_available() noexcept {
 #ifdef LATENT_WITH_CUDA
-    return latent::detail::cuda::device_count() > 0;
+    return latent::detail::cuda::device_usable();
 #else
     return false;
 #endif

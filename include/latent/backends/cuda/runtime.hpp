@@ -62,6 +62,15 @@ struct Graph;
 /// The number of CUDA devices; 0 when there is none or no driver (never throws).
 int device_count() noexcept;
 
+/// Whether latent's kernels can run on this process' current CUDA device: there is one, a context can be made
+/// on it (not so in the prohibited or an occupied exclusive-process compute mode, nor on a MIG device without an
+/// instance), and the program holds a kernel image for its architecture (cudaFuncGetAttributes on one of the
+/// kernels). Any failure counts as "no GPU". Probed once per process; never throws.
+bool device_usable() noexcept;
+/// Why device_usable() is false ("none (no GPU or no driver)", or the device and the call that failed); empty
+/// where it is true.
+const char* device_unusable_reason() noexcept;
+
 // Each function below throws latent::device_error naming the CUDA or cuBLAS call that failed.
 Context* create_context();
 void destroy_context(Context* context) noexcept;

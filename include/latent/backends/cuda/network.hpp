@@ -1,6 +1,7 @@
 #pragma once
 // A Sequential's passes on the GPU over device buffers sized once for up to `capacity` samples: parameters,
-// gradients, every layer's output and delta, the output layer's logits, and an input and a target block.
+// gradients, every layer's output and delta, the output layer's logits, and an input and a target block (the
+// input block as wide as the first layer a pass starts from: the code for decode()).
 
 #include "latent/backends/backend.hpp"
 #include "latent/backends/cuda/dense.hpp"
@@ -54,22 +55,26 @@ class DeviceNetwork {
                   "compiles the CUDA kernels (see the README, GPU backend)");
 
 public:
-    /// throws: device_error where there is no GPU or an allocation fails.
-    explicit DeviceNetwork(std::size_t capacity)
+    /// input_rows: the values per sample of input(), those of the first layer of the passes that read it (the
+    /// code size for the decoder's). throws: device_error where there is no usable GPU or an allocation fails.
+    explicit DeviceNetwork(std::size_t capacity, std::size_t input_rows = Spec::input_size)
         : context_{create_context()},
           capacity_{capacity},
+          input_rows_{input_rows},
           parameters_(Spec::parameter_count),
           gradients_(Spec::parameter_count),
           outputs_(capacity * Spec::activation_size),
           deltas_(capacity * Spec::activation_size),
           logits_(capacity * Spec::output_size),
-          input_(capacity * Spec::input_size),
+          input_(capacity * input_rows),
           target_(capacity * Spec::output_size) {
         reserve_loss_partials(*context_, capacity * Spec::output_size);
     }
 
     Context& context() noexcept { return *context_; }
     std::size_t capacity() const noexcept { return capacity_; }
+    /// The values per sample that input() holds, capacity() samples of them.
+    std::size_t input_rows() const noexcept { return input_rows_; }
     float* parameters() noexcept { return parameters_.data(); }
     float* gradients() noexcept { return gradients_.data(); }
     float* input() noexcept { return input_.data(); }
@@ -122,7 +127,7 @@ private:
     }
 
     ContextHandle context_;
-    std::size_t capacity_;
+    std::size_t capacity_, input_rows_;
     DeviceArray<float> parameters_, gradients_, outputs_, deltas_, logits_, input_, target_;
 };
 
@@ -151,7 +156,7 @@ Matrix<float> infer(const float* parameters, const Eigen::MatrixBase<Derived>& x
     const std::size_t n = std::size_t(x.cols());
     Matrix<float> result(static_cast<Eigen::Index>(out), static_cast<Eigen::Index>(n));
     if (n == 0) return result;
-    DeviceNetwork<Spec, DeviceBackend> network(std::min(chunk, n));
+    DeviceNetwork<Spec, DeviceBackend> network(std::min(chunk, n), in);  // in: the code size for decode()
     upload(network.context(), network.parameters(), parameters, Spec::parameter_count * sizeof(float));
     Matrix<float> input(static_cast<Eigen::Index>(in), static_cast<Eigen::Index>(network.capacity()));
     for (std::size_t first = 0; first < n; first += chunk) {

@@ -459,6 +459,19 @@ Graph* end_capture(Context& context) {
     return result;
 }
 
+void abort_capture(Context& context) noexcept {
+    cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+    if (cudaStreamIsCapturing(context.stream, &status) != cudaSuccess || status == cudaStreamCaptureStatusNone) {
+        (void)cudaGetLastError();
+        return;
+    }
+    // Also ends an invalidated capture (which then returns cudaErrorStreamCaptureInvalidated and no graph).
+    cudaGraph_t graph = nullptr;
+    (void)cudaStreamEndCapture(context.stream, &graph);
+    if (graph) cudaGraphDestroy(graph);
+    (void)cudaGetLastError();
+}
+
 void launch(Context& context, Graph& graph) { check(cudaGraphLaunch(graph.exec, context.stream), "cudaGraphLaunch"); }
 
 void destroy_graph(Graph* graph) noexcept {

@@ -182,11 +182,7 @@ public:
                 // The first full step runs uncaptured: cuBLAS initialises itself on its first calls, which a
                 // capture cannot record.
                 if (device_backend_t<typename M::backend_type>::capture_steps && n == batch_size && warmed_up) {
-                    if (!graph) {
-                        begin_capture(context);
-                        enqueue_step(int(n));
-                        graph.reset(end_capture(context));
-                    }
+                    if (!graph) graph = capture(context, [&] { enqueue_step(int(n)); });
                     launch(context, *graph);
                 } else {
                     enqueue_step(int(n));

@@ -146,6 +146,32 @@ private:
     PassContext context_;
 };
 
+/// Records what enqueue() queues on the context's stream as a graph, and instantiates it. An exception from
+/// enqueue() ends the capture and discards the partial graph on its way out, so that the stream runs (and the
+/// buffers' destructors free) again.
+template <class Enqueue>
+GraphHandle capture(Context& context, Enqueue&& enqueue) {
+    class Guard {
+    public:
+        explicit Guard(Context& context) : context_{context} {}
+        Guard(const Guard&) = delete;
+        Guard& operator=(const Guard&) = delete;
+        ~Guard() {
+            if (active_) abort_capture(context_);
+        }
+        void release() noexcept { active_ = false; }
+
+    private:
+        Context& context_;
+        bool active_ = true;
+    };
+    begin_capture(context);
+    Guard guard(context);
+    enqueue();
+    guard.release();
+    return GraphHandle(end_capture(context));
+}
+
 /// Layers [First, Last) over the columns of x on the GPU, in chunks: one upload and one download per chunk.
 template <class Spec, class DeviceBackend, std::size_t First, std::size_t Last, class Derived>
 Matrix<float> infer(const float* parameters, const Eigen::MatrixBase<Derived>& x, const char* where) {

@@ -112,6 +112,9 @@ void sgd_update(Context& context, float* parameters, const float* gradients, flo
 /// Records what is queued on the context's stream from here to end_capture() instead of running it.
 void begin_capture(Context& context);
 Graph* end_capture(Context& context);
+/// Ends a capture that begin_capture() started and discards what it recorded, whether it is valid or not (what
+/// an exception thrown during the capture needs: the stream can then run and free again). Never throws.
+void abort_capture(Context& context) noexcept;
 void launch(Context& context, Graph& graph);
 void destroy_graph(Graph* graph) noexcept;
 

@@ -102,6 +102,7 @@ TEST_CASE("backend::automatic trains on the GPU where there is one") {
     const auto [gpu_history, gpu] = one_epoch<backend::cuda>(SGD<float>{}, MSE{}, 32);
     CHECK(std::ranges::equal(automatic.parameters(), gpu.parameters()));
 }
+}
 
 namespace {
 // What the wide run below records on one backend.
@@ -122,8 +123,8 @@ WideRun wide_run() {
     WideRun run;
     trainer.on_batch_end([&](const BatchReport& report) { run.batches.push_back(report); });
     const Dataset<float> train = uniform_data(300, 42), validation = uniform_data(70, 43);
-    FitOptions options{.epochs = 3, .batch_size = 64, .seed = 44, .schedule = StepDecay{.step_size = 2, .gamma = 0.5},
-                       .verbosity = Verbosity::silent};
+    FitOptions options{.epochs = 3, .batch_size = 64, .seed = 44,
+                       .schedule = schedule::StepDecay{.step_size = 2, .gamma = 0.5}, .verbosity = Verbosity::silent};
     run.histories.push_back(trainer.fit(train, validation, options));
     CHECK(trainer.optimizer().steps() == 3 * 5);
     options.epochs = 2;

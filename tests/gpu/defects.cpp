@@ -96,12 +96,24 @@ TEST_CASE("BCE after an Identity output: NaN on the GPU as on the CPU, and fit()
 }
 
 TEST_CASE("after a device_error (an allocation far beyond the GPU's memory), the next run is correct") {
-    // 2^40 samples: petabytes of activations. cudaMalloc fails, and its error stayed the runtime's last error:
-    // the next kernel launch's check read it and threw it again, naming cudaErrorMemoryAllocation.
+    // cudaMalloc of petabytes fails, and its error stayed the runtime's last error: the next kernel launch's
+    // check read it and threw it again, naming cudaErrorMemoryAllocation.
+    const Net<backend::cpu> cpu_model{7};
+    const Net<backend::cuda> gpu_model{7};
+    const Matrix<float> x64 = uniform_data(64, 9).batch(0, 64);
+    const ConstMatrixView<float> view(x64.data(), x64.rows(), x64.cols());
+    typename Net<backend::cpu>::workspace cpu_ws(64);
+    typename Net<backend::cuda>::workspace gpu_ws(64);  // its stream and buffers exist before the error
+    const std::string direct = testing::message_of<device_error>(
+        [] { const detail::cuda::DeviceArray<float> huge(std::size_t(1) << 50); });
+    CHECK(direct.find("cudaMalloc failed: cudaErrorMemoryAllocation") != std::string::npos);
+    const float expected = cpu_model.loss_value(MSE{}, view, view, cpu_ws);
+    CHECK(std::fabs(gpu_model.loss_value(MSE{}, view, view, gpu_ws) - expected) <= 1e-5f * expected);
+    // 2^40 samples: petabytes of activations, through the public workspace.
     const std::string message = testing::message_of<device_error>(
-        [] { typename Net<backend::cuda>::workspace huge(std::size_t(1) << 40); });
-    CHECK(message.find("cudaMalloc") != std::string::npos);
-    CHECK(message.find("cudaErrorMemoryAllocation") != std::string::npos);
+        [] { const typename Net<backend::cuda>::workspace huge(std::size_t(1) << 40); });
+    CHECK(message.find("cudaMalloc failed: cudaErrorMemoryAllocation") != std::string::npos);
+    CHECK(std::fabs(gpu_model.loss_value(MSE{}, view, view, gpu_ws) - expected) <= 1e-5f * expected);
     const SGD<float> sgd{{.learning_rate = 0.05, .momentum = 0.9}};
     const auto [cpu_history, cpu] = one_epoch<backend::cpu>(sgd, MSE{}, 32);
     const auto [gpu_history, gpu] = one_epoch<backend::cuda>(sgd, MSE{}, 32);

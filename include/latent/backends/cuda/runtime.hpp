@@ -76,7 +76,8 @@ Context* create_context();
 void destroy_context(Context* context) noexcept;
 void* allocate(std::size_t bytes);
 /// Gives the context room for the loss' per-block partial sums of output_loss() over up to `values` outputs
-/// (allocated here, never inside a step or a capture).
+/// (allocated here, never inside a step or a capture). A larger reservation replaces the buffer: make it before
+/// capturing a graph, which keeps the address it recorded (DeviceNetwork reserves once, when it is made).
 void reserve_loss_partials(Context& context, std::size_t values);
 void release(void* pointer) noexcept;
 void upload(Context& context, void* device, const void* host, std::size_t bytes);

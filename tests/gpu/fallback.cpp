@@ -23,6 +23,8 @@ TEST_SUITE("fallback") {
 TEST_CASE("with latent::cuda but no device, backend::automatic trains and infers on the CPU, bit for bit") {
     REQUIRE(detail::built_with_cuda);
     REQUIRE_FALSE(backend::cuda_available());
+    REQUIRE_FALSE(detail::cuda::device_usable());
+    CHECK_FALSE(std::string(detail::cuda::device_unusable_reason()).empty());
     testing::check_automatic_computes_as_cpu(MSE{});
 }
 
@@ -30,7 +32,12 @@ TEST_CASE("backend::cuda without a device throws device_error saying so") {
     const Autoencoder<Encoder, Decoder, backend::cuda> model{1};
     const Matrix<float> x = Matrix<float>::Constant(6, 2, 0.5f);
     const std::string message = testing::message_of<device_error>([&] { (void)model.reconstruct(x); });
-    CHECK(message.find("expected a CUDA device, found none") != std::string::npos);
+    // No device at all, or one that latent's kernels cannot run on (the probe says which).
+    if (detail::cuda::device_count() == 0)
+        CHECK(message.find("expected a CUDA device, found none (no GPU or no driver)") != std::string::npos);
+    else
+        CHECK(message.find("expected a CUDA device that can run latent's kernels, found device ") != std::string::npos);
+    CHECK(message.find(detail::cuda::device_unusable_reason()) != std::string::npos);
 
     Autoencoder<Encoder, Decoder, backend::cuda> trained{1};
     Trainer trainer(trained, Adam<float>{}, MSE{});

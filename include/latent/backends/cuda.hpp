@@ -6,6 +6,6 @@
 #include "latent/backends/automatic.hpp"
 #include "latent/backends/cuda/dense.hpp"
 #include "latent/backends/cuda/engine.hpp"
-#include "latent/backends/cuda/network.hpp"
+#include "latent/backends/cuda/passes.hpp"
 #include "latent/backends/cuda/policy.hpp"
 #include "latent/backends/cuda/runtime.hpp"

@@ -6,7 +6,7 @@
 // batches replay one captured CUDA graph (basic_cuda<true>). The host reads back 8 bytes of loss and 4 of
 // finiteness per batch, and the weights when the loop hands them to the host (each epoch's end).
 
-#include "latent/backends/cuda/network.hpp"
+#include "latent/backends/cuda/passes.hpp"
 #include "latent/backends/cuda/policy.hpp"
 #include "latent/backends/cuda/runtime.hpp"
 #include "latent/backends/engine.hpp"
@@ -97,7 +97,7 @@ public:
         : model_{model},
           optimizer_{optimizer},
           loss_{loss},
-          network_(checked(capacity)),
+          passes_(checked(capacity)),
           step_(1),
           sum_(1),
           flag_(1),
@@ -108,14 +108,14 @@ public:
           indices_(capacity),
           rollback_{rollback} {}
 
-    std::size_t capacity() const noexcept { return network_.capacity(); }
+    std::size_t capacity() const noexcept { return passes_.capacity(); }
     /// No layer with a GPU kernel samples; the stream is kept so that checkpoints hold it as on the CPU.
     Rng& sampling() noexcept { return sampling_; }
 
     /// The model's weights and the optimizer's state (steps, moments) onto the device.
     void load() {
-        Context& context = network_.context();
-        upload(context, network_.parameters(), model_.parameters().data(), count * sizeof(float));
+        Context& context = passes_.context();
+        upload(context, passes_.parameters(), model_.parameters().data(), count * sizeof(float));
         optimizer_.save_state(saved_);
         if (moments_.empty()) {  // sized once, by the optimizer's first state
             for (const auto& buffer : saved_.buffers) moments_.emplace_back(buffer.size());
@@ -134,8 +134,8 @@ public:
 
     /// The device's weights and optimizer state back into the model and the optimizer.
     void store() {
-        Context& context = network_.context();
-        download(context, model_.parameters().data(), network_.parameters(), count * sizeof(float));
+        Context& context = passes_.context();
+        download(context, model_.parameters().data(), passes_.parameters(), count * sizeof(float));
         for (std::size_t i = 0; i < saved_.buffers.size(); ++i)
             download(context, saved_.buffers[i].data(), moments_[i].data(), saved_.buffers[i].size() * sizeof(float));
         download(context, &saved_.steps, field(offsetof(StepState, steps)), sizeof saved_.steps);
@@ -144,7 +144,7 @@ public:
     }
 
     void begin_epoch(std::span<const std::size_t> order, double rate) {
-        Context& context = network_.context();
+        Context& context = passes_.context();
         if (order_device_.size() != order.size()) {
             order_device_ = DeviceArray<std::uint32_t>(order.size());
             order_host_.resize(order.size());
@@ -160,27 +160,23 @@ public:
     template <class E>
     double train_batch(const Dataset<E>& data, std::size_t first, std::size_t n, const Corruption& corruption,
                        Rng& noise) {
-        Context& context = network_.context();
+        Context& context = passes_.context();
         if (corruption) {  // the CPU's noise stream, so that both backends corrupt alike
             begin_batch(context, step_.data());
             upload_batch(data, order_.subspan(first, n), corruption, noise);
-            network_.loss(loss_of(n), network_.input(), network_.target(), int(n), true, sum_.data(), step_.data());
+            passes_.loss(loss_of(n), passes_.input(), passes_.target(), int(n), true, sum_.data(), step_.data());
         } else {
             const float* values = resident(data, training_data_);
             const auto enqueue = [&] {
                 begin_batch(context, step_.data());
                 gather_columns(context, values, int(rows), order_device_.data(), step_.data(), int(capacity()),
-                               network_.input(), int(n));
-                network_.loss(loss_of(n), network_.input(), network_.input(), int(n), true, sum_.data(), step_.data());
+                               passes_.input(), int(n));
+                passes_.loss(loss_of(n), passes_.input(), passes_.input(), int(n), true, sum_.data(), step_.data());
             };
             // The first full batch runs uncaptured: cuBLAS initialises itself on its first calls, which a capture
             // cannot record.
             if (DeviceBackend::capture_steps && n == capacity() && warmed_up_) {
-                if (!graph_) {
-                    begin_capture(context);
-                    enqueue();
-                    graph_.reset(end_capture(context));
-                }
+                if (!graph_) graph_ = capture(context, enqueue);
                 launch(context, *graph_);
             } else {
                 enqueue();
@@ -192,30 +188,30 @@ public:
         return sum * double(loss_of(n).scale);
     }
 
-    bool gradients_finite() { return all_finite(network_.gradients()); }
-    bool parameters_finite() { return all_finite(network_.parameters()); }
+    bool gradients_finite() { return all_finite(passes_.gradients()); }
+    bool parameters_finite() { return all_finite(passes_.parameters()); }
 
     void keep() {
         if (!rollback_) return;
-        Context& context = network_.context();
-        copy_on_device(context, kept_parameters_.data(), network_.parameters(), count * sizeof(float));
+        Context& context = passes_.context();
+        copy_on_device(context, kept_parameters_.data(), passes_.parameters(), count * sizeof(float));
         for (std::size_t i = 0; i < moments_.size(); ++i)
             copy_on_device(context, kept_moments_[i].data(), moments_[i].data(), moments_[i].bytes());
         copy_on_device(context, kept_step_.data(), step_.data(), sizeof(StepState));
     }
     void restore() {
         if (!rollback_) return;
-        Context& context = network_.context();
-        copy_on_device(context, network_.parameters(), kept_parameters_.data(), count * sizeof(float));
+        Context& context = passes_.context();
+        copy_on_device(context, passes_.parameters(), kept_parameters_.data(), count * sizeof(float));
         for (std::size_t i = 0; i < moments_.size(); ++i)
             copy_on_device(context, moments_[i].data(), kept_moments_[i].data(), moments_[i].bytes());
         copy_on_device(context, step_.data(), kept_step_.data(), sizeof(StepState));
     }
 
     void update() {
-        Context& context = network_.context();
+        Context& context = passes_.context();
         begin_update(context, step_.data(), Update::settings(optimizer_));
-        Update::update(context, network_.parameters(), network_.gradients(), moments_, count, optimizer_, step_.data());
+        Update::update(context, passes_.parameters(), passes_.gradients(), moments_, count, optimizer_, step_.data());
     }
     void update_buffers() noexcept {}
 
@@ -224,7 +220,7 @@ public:
     template <class E>
     double evaluate(const Dataset<E>& data, std::size_t first, std::size_t n, const Corruption& corruption,
                     std::uint64_t seed) {
-        Context& context = network_.context();
+        Context& context = passes_.context();
         fill_zero(context, sum_.data(), sizeof(double));
         Rng noise{seed ^ validation_stream};
         const float* values = corruption ? nullptr : resident(data, &data == training_source_ ? training_data_
@@ -234,10 +230,10 @@ public:
             if (corruption) {
                 std::iota(indices_.begin(), indices_.begin() + std::ptrdiff_t(m), first + done);
                 upload_batch(data, std::span<const std::size_t>(indices_.data(), m), corruption, noise);
-                network_.loss(loss_of(m), network_.input(), network_.target(), int(m), false, sum_.data(), nullptr);
+                passes_.loss(loss_of(m), passes_.input(), passes_.target(), int(m), false, sum_.data(), nullptr);
             } else {
                 const float* x = values + (first + done) * rows;
-                network_.loss(loss_of(m), x, x, int(m), false, sum_.data(), nullptr);
+                passes_.loss(loss_of(m), x, x, int(m), false, sum_.data(), nullptr);
             }
         }
         double value = 0;
@@ -264,7 +260,7 @@ private:
     void* field(std::size_t offset) { return reinterpret_cast<char*>(step_.data()) + offset; }
 
     bool all_finite(const float* values) {
-        Context& context = network_.context();
+        Context& context = passes_.context();
         std::uint32_t flag = 0;
         fill_zero(context, flag_.data(), sizeof flag);
         flag_nonfinite(context, values, count, flag_.data());
@@ -276,7 +272,7 @@ private:
     template <class E>
     const float* resident(const Dataset<E>& data, Resident& slot) {
         if (slot.source != &data) {
-            slot.values = resident_copy(network_.context(), data);
+            slot.values = resident_copy(passes_.context(), data);
             slot.source = &data;
         }
         if (&slot == &training_data_) training_source_ = &data;
@@ -293,15 +289,15 @@ private:
         MatrixView<float> target(clean_.data(), clean_.rows(), m);
         target = x;
         corruption(x, noise);
-        Context& context = network_.context();
-        upload(context, network_.input(), x.data(), rows * std::size_t(m) * sizeof(float));
-        upload(context, network_.target(), target.data(), rows * std::size_t(m) * sizeof(float));
+        Context& context = passes_.context();
+        upload(context, passes_.input(), x.data(), rows * std::size_t(m) * sizeof(float));
+        upload(context, passes_.target(), target.data(), rows * std::size_t(m) * sizeof(float));
     }
 
     M& model_;
     O& optimizer_;
     const L& loss_;
-    DeviceNetwork<Network, DeviceBackend> network_;
+    DevicePasses<Network, DeviceBackend> passes_;
     DeviceArray<std::uint32_t> order_device_;
     DeviceArray<StepState> step_;
     DeviceArray<double> sum_;

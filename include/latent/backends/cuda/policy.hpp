@@ -1,6 +1,6 @@
 #pragma once
 // The GPU backend's policy types, and the run-time question backend::automatic asks. The engine, workspace and
-// inference passes they name are defined in engine.hpp and network.hpp (../backends.hpp includes every backend).
+// inference passes they name are defined in engine.hpp and passes.hpp (../backends.hpp includes every backend).
 
 #include "latent/backends/cuda/runtime.hpp"
 #include "latent/core/matrix.hpp"
@@ -47,10 +47,12 @@ struct basic_cuda {
 
 using cuda = basic_cuda<true>;
 
-/// Whether a CUDA device can be used here: false without latent::cuda, without a GPU or without a driver.
+/// Whether a CUDA device can be used here: false without latent::cuda, without a GPU or a driver, and where the
+/// current GPU cannot run latent's kernels (no kernel image for its architecture in this program, or no context:
+/// prohibited or occupied exclusive-process compute mode, MIG without an instance). Probed once per process.
 inline bool cuda_available() noexcept {
 #ifdef LATENT_WITH_CUDA
-    return latent::detail::cuda::device_count() > 0;
+    return latent::detail::cuda::device_usable();
 #else
     return false;
 #endif

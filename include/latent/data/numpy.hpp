@@ -134,7 +134,10 @@ public:
     /// "(2, 3)", as Python prints a shape.
     static std::string shape_text(std::span<const std::size_t> shape) {
         std::string text = "(";
-        for (std::size_t i = 0; i < shape.size(); ++i) text += (i == 0 ? "" : ", ") + std::to_string(shape[i]);
+        for (std::size_t i = 0; i < shape.size(); ++i) {
+            if (i != 0) text += ", ";  // appended: g++ 12 gives a false -Wrestrict for "..." + std::string
+            text += std::to_string(shape[i]);
+        }
         return text + (shape.size() == 1 ? ",)" : ")");
     }
 
@@ -345,7 +348,10 @@ inline Header parse_header(std::span<const std::uint8_t> bytes, std::string_view
     if (bytes.size() < 6 || !std::equal(magic, magic + 6, bytes.begin())) {
         std::string found;
         for (std::size_t i = 0; i < std::min<std::size_t>(bytes.size(), 6); ++i)
-            found += (i == 0 ? "" : " ") + idx::hex_byte(bytes[i]);
+        {
+            if (i != 0) found += ' ';  // appended: g++ 12 gives a false -Wrestrict for "..." + std::string
+            found += idx::hex_byte(bytes[i]);
+        }
         throw format_error(file + " is not a .npy file: expected the magic bytes 0x93 'NUMPY', found " +
                            (found.empty() ? "an empty file" : found));
     }
@@ -639,6 +645,15 @@ Matrix<Scalar> npy_to_matrix(const NpyArray& array) {
     Matrix<Scalar> out(static_cast<Eigen::Index>(array.shape()[1]), static_cast<Eigen::Index>(array.shape()[0]));
     std::visit([&](const auto& v) { std::copy(v.begin(), v.end(), out.data()); }, array.values());
     return out;  // C order (samples, features) is column-major features x samples
+}
+
+/// A (samples, features) array from a matrix with one column per sample (codes, reconstructions): the inverse of
+/// npy_to_matrix, for write_npz. write_npy writes a matrix directly.
+template <class Scalar>
+    requires(std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>)
+NpyArray npy_from_matrix(const Matrix<Scalar>& columns) {
+    return NpyArray({static_cast<std::size_t>(columns.cols()), static_cast<std::size_t>(columns.rows())},
+                    std::vector<Scalar>(columns.data(), columns.data() + columns.size()));
 }
 
 /// A data set from a (samples, features) array (samples of 1 x features) or a (samples, height, width) array of

@@ -63,13 +63,17 @@
 #include "latent/training/trainer.hpp"
 
 #include "latent/data/corruption.hpp"
+#include "latent/data/csv.hpp"
 #include "latent/data/dataset.hpp"
 #include "latent/data/fashion_mnist.hpp"
 #include "latent/data/idx.hpp"
+#include "latent/data/numpy.hpp"
+#include "latent/data/scaler.hpp"
 
 #include "latent/io/atomic_file.hpp"
 #include "latent/io/image_grid.hpp"
 #include "latent/io/model_file.hpp"
+#include "latent/io/numpy.hpp"
 #include "latent/io/plot.hpp"
 #include "latent/io/png.hpp"
 

@@ -49,7 +49,6 @@ TEST_CASE("the probe: the device here is usable, with a context and a kernel ima
     CHECK(detail::cuda::device_usable());
     CHECK(std::string(detail::cuda::device_unusable_reason()).empty());
     CHECK(backend::cuda_available());
-    CHECK(detail::uses_gpu<backend::automatic>());
 }
 
 TEST_CASE("decode with a code wider than the input: as on the CPU, within the device's buffers") {

@@ -31,12 +31,13 @@
 
 namespace latent::detail::cuda {
 
-/// The update kernel of optimizer O; an optimizer without one does not compile.
+/// The update kernel of optimizer O; DeviceEngine refuses an optimizer without one at compile time.
 template <class O>
 struct DeviceUpdate {
-    static_assert(always_false<O>,
-                  "latent::backend::cuda: this optimizer has no implementation on the cuda backend (Adam, AdamW and SGD have)");
+    using unimplemented = void;
 };
+template <class O>
+inline constexpr bool has_device_update = !requires { typename DeviceUpdate<O>::unimplemented; };
 
 template <bool Decoupled, class O>
 struct AdamDeviceUpdate {
@@ -89,6 +90,8 @@ class DeviceEngine {
     using Update = DeviceUpdate<O>;
     static constexpr std::size_t rows = M::input_size, count = M::parameter_count;
     static_assert(buffer_count_of<M> == 0, "latent::backend::cuda: no layer with buffers has a kernel on the GPU");
+    static_assert(has_device_update<O>,
+                  "latent::backend::cuda: this optimizer has no implementation on the cuda backend (Adam, AdamW and SGD have)");
 
 public:
     /// throws: device_error where there is no usable GPU or an allocation fails; argument_error for a capacity
@@ -209,9 +212,12 @@ public:
     }
 
     void update() {
-        Context& context = passes_.context();
-        begin_update(context, step_.data(), Update::settings(optimizer_));
-        Update::update(context, passes_.parameters(), passes_.gradients(), moments_, count, optimizer_, step_.data());
+        if constexpr (has_device_update<O>) {  // else refused above; this keeps that the only message
+            Context& context = passes_.context();
+            begin_update(context, step_.data(), Update::settings(optimizer_));
+            Update::update(context, passes_.parameters(), passes_.gradients(), moments_, count, optimizer_,
+                           step_.data());
+        }
     }
     void update_buffers() noexcept {}
 

@@ -47,9 +47,34 @@ using ContextHandle = std::unique_ptr<Context, ContextDeleter>;
 /// An owned, instantiated graph.
 using GraphHandle = std::unique_ptr<Graph, GraphDeleter>;
 
+/// The kernel protocol of a GPU backend, which DevicePasses calls, over device pointers and a Context (stream and
+/// cuBLAS handle): forward(context, parameters, x, y, logits, n); forward_with_loss(..., target, dz, n, loss, sum,
+/// state), the output layer fused with the loss and its gradient; backward(context, parameters, x, y, dy,
+/// dy_is_logit_gradient, gradients, dx, n). No state of its own: what a kernel needs lives in the passes' buffers.
+template <class B, class L>
+concept DeviceKernel = requires(Context& context, const float* p, const float* x, float* y, float* g, bool flag,
+                                int n, DeviceLoss loss, double* sum, StepState* state) {
+    Kernel<B, L>::forward(context, p, x, y, y, n);
+    Kernel<B, L>::forward_with_loss(context, p, x, y, y, x, y, n, loss, sum, state);
+    Kernel<B, L>::backward(context, p, x, x, y, flag, g, y, n);
+};
+
+/// A layer with no kernel on the GPU fails with Kernel's own message alone; one whose kernel breaks the protocol
+/// fails with this.
+template <class B, class L>
+constexpr bool device_kernel_follows_protocol() {
+    static_assert(requires { typename Kernel<B, L>::unimplemented; } || DeviceKernel<B, L>,
+                  "latent: this layer's kernel does not follow the GPU kernel protocol "
+                  "(DeviceKernel<Backend, Layer> in backends/cuda/passes.hpp)");
+    return true;
+}
+
 /// The passes of Net on the GPU, each layer's arithmetic from Kernel<DeviceBackend, layer>.
 template <class Net, class DeviceBackend>
 class DevicePasses {
+    static_assert([]<std::size_t... I>(std::index_sequence<I...>) {
+        return (device_kernel_follows_protocol<DeviceBackend, typename Net::template layer<I>>() && ...);
+    }(std::make_index_sequence<Net::depth>{}));
     static_assert(built_with_cuda || always_false<Net>,
                   "latent::backend::cuda: link the latent::cuda CMake component, which defines LATENT_WITH_CUDA and "
                   "compiles the CUDA kernels (see the README, GPU backend)");

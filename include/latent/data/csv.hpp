@@ -39,7 +39,7 @@ struct CsvColumn {
 
 /// How read_csv reads a table.
 struct CsvOptions {
-    /// Between fields: ',' by default; ';', '\t' and ' ' are common too.
+    /// Between fields: ',' by default; ';', a tab and a space are common too.
     char delimiter = ',';
     /// Whether the first line names the columns (names may be in double quotes).
     bool header = true;

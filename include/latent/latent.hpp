@@ -26,12 +26,16 @@
 #include "latent/layers/upsample.hpp"
 
 #include "latent/backends/backend.hpp"
-#include "latent/backends/cpu.hpp"
-#include "latent/backends/cuda.hpp"
+#include "latent/backends/backends.hpp"
+#include "latent/backends/engine.hpp"
+#include "latent/backends/passes.hpp"
+
+// Sequential first: its shape errors then show one include line fewer.
+#include "latent/models/sequential.hpp"
 
 #include "latent/models/autoencoder.hpp"
+#include "latent/models/mirror.hpp"
 #include "latent/models/model.hpp"
-#include "latent/models/sequential.hpp"
 #include "latent/models/stacking.hpp"
 
 #include "latent/losses/bce.hpp"
@@ -51,20 +55,25 @@
 #include "latent/regularizers/regularizer.hpp"
 
 #include "latent/training/communicator.hpp"
-#include "latent/training/corruption.hpp"
 #include "latent/training/gradient_check.hpp"
 #include "latent/training/history.hpp"
+#include "latent/training/options.hpp"
 #include "latent/training/progress.hpp"
 #include "latent/training/schedule.hpp"
 #include "latent/training/trainer.hpp"
 
+#include "latent/data/corruption.hpp"
+#include "latent/data/csv.hpp"
 #include "latent/data/dataset.hpp"
 #include "latent/data/fashion_mnist.hpp"
 #include "latent/data/idx.hpp"
+#include "latent/data/numpy.hpp"
+#include "latent/data/scaler.hpp"
 
 #include "latent/io/atomic_file.hpp"
 #include "latent/io/image_grid.hpp"
 #include "latent/io/model_file.hpp"
+#include "latent/io/numpy.hpp"
 #include "latent/io/plot.hpp"
 #include "latent/io/png.hpp"
 

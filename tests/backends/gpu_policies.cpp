@@ -31,7 +31,16 @@ TEST_CASE("the GPU policies are backends with names, computing in float") {
 
 TEST_CASE("without latent::cuda no GPU is reported, and backend::automatic computes as backend::cpu, bit for bit") {
     CHECK_FALSE(backend::cuda_available());
-    CHECK_FALSE(detail::uses_gpu<backend::automatic>());
+    // What each policy names: in a build without latent::cuda, automatic trains through the CPU's engine and
+    // computes regularizers; cuda names its own engine and computes none.
+    using Model = Autoencoder<Encoder, Decoder, backend::automatic>;
+    static_assert(std::is_same_v<backend::automatic::engine<Model, Adam<float>, BCE>,
+                                 detail::HostEngine<Model, Adam<float>, BCE>>);
+    static_assert(TrainingEngine<backend::automatic::engine<Model, Adam<float>, BCE>>);
+    static_assert(!std::is_same_v<backend::cuda::engine<Model, Adam<float>, BCE>,
+                                  backend::cpu::engine<Model, Adam<float>, BCE>>);
+    static_assert(detail::runs_regularizers<backend::automatic> && detail::runs_regularizers<backend::cpu> &&
+                  !detail::runs_regularizers<backend::cuda>);
 
     testing::check_automatic_computes_as_cpu(BCE{});
 }

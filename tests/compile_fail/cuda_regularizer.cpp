@@ -1,4 +1,4 @@
-// expect: latent::Autoencoder: regularizers \(sparse, contractive, variational\) have no implementation on the cuda backend
+// expect: latent::Autoencoder: regularizers \(sparse, contractive, variational\) have no implementation on this backend yet \(the GPU.s
 // A sparse autoencoder on the cuda backend.
 #define LATENT_WITH_CUDA 1
 #include <latent/latent.hpp>

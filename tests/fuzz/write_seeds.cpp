@@ -6,6 +6,7 @@
 
 #include <zlib.h>
 
+#include <bit>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -116,5 +117,30 @@ int main(int argc, char** argv) {
         write(root / "checkpoint" / "batchnorm_early_stopping.ckpt", serialize_checkpoint(load_checkpoint<float>(scratch)));
     }
     fs::remove(scratch);
+
+    // NumPy: each element size, both byte orders, both memory orders, 1 to 4 dimensions; then archives of them.
+    std::vector<float> floats(6);
+    for (std::size_t i = 0; i < floats.size(); ++i) floats[i] = float(i) * 0.5f - 1.0f;
+    const NpyArray table({2, 3}, floats);
+    const NpyArray shorts({2, 3, 2}, std::vector<std::int16_t>{-5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 32767});
+    const NpyArray bytes({5}, std::vector<std::uint8_t>{0, 1, 127, 128, 255});
+    const NpyArray doubles({1, 2, 1, 2}, std::vector<double>{1.0, -0.0, 1e300, -2.5});
+    const NpyArray empty({0, 3}, std::vector<std::uint64_t>{});
+    write(root / "npy" / "float32_2x3.npy", encode_npy(table));
+    write(root / "npy" / "int16_big_fortran_2x3x2.npy", encode_npy(shorts, {true, std::endian::big}));
+    write(root / "npy" / "uint8_5.npy", encode_npy(bytes));
+    write(root / "npy" / "float64_fortran_1x2x1x2.npy", encode_npy(doubles, {true, std::endian::little}));
+    write(root / "npy" / "uint64_0x3.npy", encode_npy(empty));
+    Bytes version2 = encode_npy(NpyArray({2}, std::vector<std::int32_t>{-1, 7}));
+    version2[6] = 2;  // version 2.0: a 4-byte header length
+    version2.insert(version2.begin() + 10, {0, 0});
+    write(root / "npy" / "int32_version2.npy", version2);
+
+    NpzArrays arrays;
+    arrays.emplace("table", table);
+    arrays.emplace("labels", bytes);
+    write(root / "npz" / "stored.npz", encode_npz(arrays, NpzCompression::stored));
+    write(root / "npz" / "deflate.npz", encode_npz(arrays, NpzCompression::deflate));
+    write(root / "npz" / "one_deflated_int16.npz", encode_npz({{"s", shorts}}, NpzCompression::deflate));
     return 0;
 }

@@ -1,4 +1,5 @@
 #include "latent/io/plot.hpp"
+#include "latent/training/history.hpp"
 
 #include "support/files.hpp"
 
@@ -74,6 +75,9 @@ void fake_gnuplot(const fs::path& directory, std::string_view body) {
     std::ofstream{program} << "#!/bin/sh\n" << body << "\n";
     fs::permissions(program, fs::perms::owner_all);
 }
+
+// What fit() returns is what save_loss_curve plots (io/ names no training type: docs/architecture.md).
+static_assert(latent::LossHistory<latent::History> && !latent::LossHistory<std::vector<double>>);
 
 latent::History three_epochs() {
     latent::History history;

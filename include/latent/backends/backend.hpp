@@ -11,7 +11,11 @@
 
 namespace latent {
 
-/// A backend policy: the scalar type it computes in and a name for summaries.
+/// A backend policy: the scalar type it computes in and a name for summaries. Besides, each of latent's policies
+/// names what models and the trainer use without naming a backend (docs/architecture.md, "Adding a backend"):
+/// `workspace<Net>` (a model's memory for a loss pass), a static `infer<Net, First, Last>(parameters, buffers,
+/// x, where)`, `engine<M, O, L>` (training, backends/engine.hpp), `runs_regularizers`, and Kernel<B, Layer> for
+/// every layer it computes.
 template <class B>
 concept Backend = requires {
     typename B::scalar;
@@ -22,6 +26,23 @@ concept Backend = requires {
 namespace detail {
 template <class...>
 inline constexpr bool always_false = false;
+
+/// Whether backend B computes the regularizers' penalties (those that name none do).
+template <class B>
+inline constexpr bool runs_regularizers = [] {
+    if constexpr (requires { B::runs_regularizers; })
+        return bool(B::runs_regularizers);
+    else
+        return true;
+}();
+
+/// A workspace whose layer outputs and deltas are host matrices: the model runs its own passes over it (and its
+/// regularizers read it); any other workspace computes the loss itself, ws.loss<Out>(...).
+template <class W>
+concept HostWorkspace = requires(W& ws, std::size_t i) {
+    ws.output(i, i);
+    ws.delta(i, i);
+};
 }
 
 /// What a pass is for. Layers that behave differently in training (sampling, dropout) read it.
@@ -44,6 +65,7 @@ template <class Backend, class Layer>
 struct Kernel {
     static_assert(detail::always_false<Backend, Layer>,
                   "latent: this layer has no implementation on this backend (see Kernel<Backend, Layer> below)");
+    using unimplemented = void;  // so that the protocol checks add no second message
 };
 
 }  // namespace latent

@@ -2,6 +2,7 @@
 // The exceptions latent throws for errors a user can cause at run time. Every message says what was
 // expected and what was found, and names the file or argument involved. Named like the std exceptions.
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 
@@ -61,5 +62,14 @@ class tool_error : public error {
 public:
     using error::error;
 };
+
+namespace detail {
+/// Checks that a batch has the number of values per sample a model expects (shape_error otherwise).
+inline void check_sample_size(const char* where, std::size_t expected, std::size_t found) {
+    if (expected != found)
+        throw shape_error(std::string(where) + ": expected " + std::to_string(expected) +
+                          " values per sample (one sample per column), found " + std::to_string(found));
+}
+}  // namespace detail
 
 }  // namespace latent

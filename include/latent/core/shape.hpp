@@ -41,7 +41,7 @@ concept ImageShape = ShapeType<T> && T::rank == 3;
 
 namespace detail {
 /// The extents of an image shape; 1 x 1 x 1 for any other, so that layers given a wrong shape still
-/// have a well-formed geometry while their check reports the error.
+/// have a well-formed bound_to<In> while their check reports the error.
 template <class T>
 struct image_extents {
     static constexpr std::size_t channels = 1, height = 1, width = 1;

@@ -7,7 +7,6 @@
 #include "latent/core/finite.hpp"
 #include "latent/core/matrix.hpp"
 #include "latent/io/atomic_file.hpp"
-#include "latent/training/history.hpp"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -215,19 +214,36 @@ inline std::string class_plots(const std::string& source, std::span<const std::u
 
 }  // namespace detail
 
+/// What save_loss_curve plots: `epochs`, one record per epoch with its 1-based `epoch`, `train_loss`, an optional
+/// `validation_loss`, `learning_rate` and `seconds`. History (training/history.hpp), what fit() returns, is one;
+/// io/ sits below training/ (docs/architecture.md), so this header names only what it reads.
+template <class H>
+concept LossHistory = requires(const H& history) {
+    { history.epochs.empty() } -> std::convertible_to<bool>;
+    { history.epochs.size() } -> std::convertible_to<std::size_t>;
+    { history.epochs.front().epoch } -> std::convertible_to<std::size_t>;
+    { history.epochs.front().train_loss } -> std::same_as<const double&>;
+    { history.epochs.front().validation_loss.has_value() } -> std::convertible_to<bool>;
+    { *history.epochs.front().validation_loss } -> std::same_as<const double&>;
+    { history.epochs.front().learning_rate } -> std::same_as<const double&>;
+    { history.epochs.front().seconds } -> std::same_as<const double&>;
+};
+
 /// Writes `<png without extension>.csv` (epoch,train_loss,validation_loss,learning_rate,seconds; validation_loss
 /// empty for epochs without one), then a PNG line plot of the train and validation losses per epoch.
 /// Both files are replaced atomically; the CSV is kept even when plotting fails.
 /// requires: history has at least one epoch; gnuplot on PATH.
 /// throws: argument_error (empty history, bad path), file_error, tool_error (gnuplot missing or failing).
-inline void save_loss_curve(const std::filesystem::path& png, const History& history) {
+template <LossHistory H>
+void save_loss_curve(const std::filesystem::path& png, const H& history) {
     constexpr std::string_view function = "latent::save_loss_curve";
     const std::filesystem::path csv = detail::plot_csv_path(function, png);
-    if (history.empty()) throw argument_error("latent::save_loss_curve: expected at least one epoch, found none");
+    if (history.epochs.empty())
+        throw argument_error("latent::save_loss_curve: expected at least one epoch, found none");
 
     std::string data = "epoch,train_loss,validation_loss,learning_rate,seconds\n";
     bool has_validation = false;
-    for (const EpochRecord& record : history.epochs) {
+    for (const auto& record : history.epochs) {
         data += std::to_string(record.epoch) + ',';
         detail::append_number(data, record.train_loss);
         data += ',';

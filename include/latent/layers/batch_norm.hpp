@@ -64,7 +64,7 @@ struct BatchNorm {
     /// The layer for input In (see Bound): gamma then beta, one per channel, as parameters; the running
     /// mean then the running variance, one per channel, as buffers.
     template <class In>
-    struct geometry {
+    struct bound_to {
         static constexpr std::size_t channels = In::rank == 3 ? detail::image_extents<In>::channels : In::size;
         /// Values per channel in one sample: height x width of an image, 1 for a flat input.
         static constexpr std::size_t positions = In::size / channels;

@@ -97,7 +97,7 @@ struct Conv2D {
 
     /// The layer for input In (see Bound).
     template <class In>
-    struct geometry {
+    struct bound_to {
         static constexpr std::size_t channels = detail::image_extents<In>::channels;
         static constexpr std::size_t height = detail::image_extents<In>::height;
         static constexpr std::size_t width = detail::image_extents<In>::width;

@@ -46,7 +46,7 @@ struct ConvTranspose2D {
     /// its input shape, whose window geometry (height, width: this layer's output; out_height, out_width:
     /// its input) the CPU kernel shares with Conv2D.
     template <class In>
-    struct geometry {
+    struct bound_to {
         static constexpr std::size_t in_channels = detail::image_extents<In>::channels;
         static constexpr std::size_t in_height = detail::image_extents<In>::height;
         static constexpr std::size_t in_width = detail::image_extents<In>::width;

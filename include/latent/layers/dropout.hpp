@@ -41,7 +41,7 @@ struct Dropout {
 
     /// The layer for input In (see Bound).
     template <class In>
-    struct geometry {
+    struct bound_to {
         using output_shape = In;
         static constexpr std::size_t parameter_count = 0;
         static constexpr std::size_t flops_per_sample = In::size;

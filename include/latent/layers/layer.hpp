@@ -30,7 +30,7 @@ concept Layer = requires(std::span<float> parameters, Rng& rng) {
 
 /// A layer spec: a layer that takes its input shape from the layer before it. It gives its name and
 /// kind, and `fits<In>`, whether it accepts input shape In; `check<In>()` static_asserts that with a
-/// message naming the spec and In; `geometry<In>` is everything else a Layer has, for that input.
+/// message naming the spec and In; `bound_to<In>` is everything else a Layer has, for that input.
 template <class S>
 concept LayerSpec = requires {
     { S::name() } -> std::convertible_to<std::string>;
@@ -42,7 +42,7 @@ concept LayerSpec = requires {
 /// Spec bound to the shape In that flows into it: the Layer that Sequential lists, and the type a
 /// backend's Kernel is specialised on (Kernel<cpu, Bound<Conv2D<...>, Shape<C, H, W>>>).
 template <LayerSpec Spec, ShapeType In>
-struct Bound : Spec::template geometry<In> {
+struct Bound : Spec::template bound_to<In> {
     using spec = Spec;
     using input_shape = In;
     static std::string name() { return Spec::name(); }

@@ -34,7 +34,7 @@ struct Pooling {
     }
 
     template <class In>
-    struct geometry : ParameterFreeImage<In> {
+    struct bound_to : ParameterFreeImage<In> {
         static constexpr std::size_t pool = Pool, stride = Stride;
         static constexpr std::size_t out_height = rows<In>.outputs(), out_width = columns<In>.outputs();
         using output_shape = Shape<image_extents<In>::channels, out_height, out_width>;

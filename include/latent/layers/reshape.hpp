@@ -34,7 +34,7 @@ struct Flatten {
         return true;
     }
     template <class In>
-    using geometry = detail::Relabel<Shape<In::size>>;
+    using bound_to = detail::Relabel<Shape<In::size>>;
 };
 
 /// To Shape<Extents...>, which must hold as many values as the input: a Dense output as an image.
@@ -63,7 +63,7 @@ struct Reshape {
     }
 
     template <class In>
-    using geometry = detail::Relabel<Shape<Extents...>>;
+    using bound_to = detail::Relabel<Shape<Extents...>>;
 };
 
 }  // namespace latent

@@ -46,7 +46,7 @@ struct UpSample2D {
 
     /// The layer for input In (see Bound).
     template <class In>
-    struct geometry : detail::ParameterFreeImage<In> {
+    struct bound_to : detail::ParameterFreeImage<In> {
         using extents = detail::image_extents<In>;
         static constexpr std::size_t factor = Factor;
         static constexpr Interpolation interpolation = Mode;

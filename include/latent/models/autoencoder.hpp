@@ -3,20 +3,18 @@
 // shapes, parameter count and cost are constants, and a decoder that does not fit the encoder does not
 // compile.
 
-#include "latent/backends/automatic.hpp"
-#include "latent/backends/cpu.hpp"
-#include "latent/backends/cuda/network.hpp"
+#include "latent/backends/backends.hpp"
 #include "latent/core/matrix.hpp"
 #include "latent/core/rng.hpp"
 #include "latent/losses/loss.hpp"
 #include "latent/models/model.hpp"
-#include "latent/models/network.hpp"
 #include "latent/models/sequential.hpp"
 #include "latent/models/summary.hpp"
 #include "latent/regularizers/gaussian_kl.hpp"
 #include "latent/regularizers/regularizer.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -83,9 +81,8 @@ public:
     /// (When the shapes do not fit, the encoder stands in so that only the message above is printed.)
     using network = std::conditional_t<code_fits && reconstruction_fits, concat_t<Encoder, Decoder>, typename Encoder::sequential_type>;
     using output_activation = output_activation_t<typename network::template layer<network::depth - 1>>;
-    /// Buffers of the loss passes: host ones, or device ones for backend::cuda.
-    using workspace = std::conditional_t<detail::is_cuda_backend<B>, detail::cuda::DeviceWorkspace<network, B>,
-                                         Workspace<network, B>>;
+    /// The loss passes' memory, where the backend computes them.
+    using workspace = typename B::template workspace<network>;
 
     static constexpr std::size_t input_size = Encoder::input_size;
     static constexpr std::size_t code_size = Encoder::output_size;
@@ -226,8 +223,9 @@ public:
     template <Loss L>
     scalar loss_and_gradients(const L& loss, ConstMatrixView<scalar> input, ConstMatrixView<scalar> target,
                               workspace& ws, std::span<scalar> gradients) const {
-        if constexpr (detail::is_cuda_backend<B>) {
-            return loss_on_device(loss, input, target, ws, gradients.data());
+        if constexpr (!detail::HostWorkspace<workspace>) {
+            detail::check_sample_size("latent::Autoencoder::loss_and_gradients", input_size, std::size_t(input.rows()));
+            return ws.template loss<output_activation>(loss, parameters_.data(), input, target, gradients.data());
         } else {
             constexpr bool logits = L::template uses_logits<output_activation>;
             const std::size_t n = std::size_t(input.cols());
@@ -247,8 +245,9 @@ public:
     template <Loss L>
     scalar loss_value(const L& loss, ConstMatrixView<scalar> input, ConstMatrixView<scalar> target,
                       workspace& ws) const {
-        if constexpr (detail::is_cuda_backend<B>) {
-            return loss_on_device(loss, input, target, ws, nullptr);
+        if constexpr (!detail::HostWorkspace<workspace>) {
+            detail::check_sample_size("latent::Autoencoder::loss_value", input_size, std::size_t(input.rows()));
+            return ws.template loss<output_activation>(loss, parameters_.data(), input, target, nullptr);
         } else {
             constexpr bool logits = L::template uses_logits<output_activation>;
             const std::size_t n = std::size_t(input.cols());
@@ -271,7 +270,7 @@ public:
     }
 
 private:
-    using Passes = detail::Passes<network, B>;
+    using Passes = detail::Passes<network, B>;  // the host passes, where the workspace is the host's
 
     template <class R>
     static constexpr bool names_a_hidden_layer() {
@@ -292,9 +291,10 @@ private:
         return (twin_is_where_it_says<J>() && ...);
     }(std::make_index_sequence<depth>{}));
 
-    static_assert(!detail::gpu_capable<B> || sizeof...(Regularizers) == 0,
+    static_assert(detail::runs_regularizers<B> || sizeof...(Regularizers) == 0,
                   "latent::Autoencoder: regularizers (sparse, contractive, variational) have no implementation on "
-                  "the cuda backend yet; train this model on backend::cpu");
+                  "this backend yet (the GPU's: backend::cuda, and backend::automatic in a build with latent::cuda); "
+                  "train this model on backend::cpu");
 
     static_assert((names_a_hidden_layer<Regularizers>() && ...),
                   "latent::Autoencoder: an activity regularizer must name a hidden layer (its index in the "
@@ -334,44 +334,31 @@ private:
     template <std::size_t R>
     scalar parameter_penalty(ConstMatrixView<scalar> input, workspace& ws, std::size_t n, scalar* gradients) const {
         using Reg = std::tuple_element_t<R, std::tuple<Regularizers...>>;
-        if constexpr (ParameterRegularizer<Reg>)
-            return std::get<R>(regularizers_).template apply<Encoder>(parameters_.data(), input, ws, n, gradients);
-        else
+        if constexpr (ParameterRegularizer<Reg>) {
+            // The penalty's gradient with respect to layer 0's pre-activations, in its delta (free once the backward
+            // pass is done), reaches W and b through layer 0's kernel, added to what the backward pass wrote there.
+            using L = typename network::template layer<0>;
+            MatrixView<scalar> dz = ws.delta(0, n);
+            const scalar value = std::get<R>(regularizers_).template apply<Encoder>(
+                parameters_.data(), as_const(ws.output(0, n)), gradients ? &dz : nullptr, gradients);
+            if (gradients) {
+                constexpr std::size_t outputs = L::output_shape::size, weights = L::parameter_count - outputs;
+                std::array<scalar, outputs> bias;  // the kernel overwrites the bias gradient; it is added back
+                std::copy_n(gradients + weights, outputs, bias.begin());
+                Kernel<B, L>::backward(parameters_.data(), input, as_const(ws.output(0, n)), dz,
+                                       /*dy_is_logit_gradient=*/true, gradients, nullptr, ws.template state<0>(),
+                                       /*accumulate_weights=*/true);
+                for (std::size_t j = 0; j < outputs; ++j) gradients[weights + j] += bias[j];
+            }
+            return value;
+        } else {
             return 0;
-    }
-
-    // One upload of the parameters, input and target, the passes on the device, one download of the gradients
-    // (when given) and the loss: the per-call form; Trainer::fit keeps everything on the device instead.
-    template <Loss L>
-    scalar loss_on_device(const L& loss, ConstMatrixView<scalar> input, ConstMatrixView<scalar> target, workspace& ws,
-                          scalar* gradients) const {
-        detail::check_sample_size("latent::Autoencoder::loss_and_gradients", input_size, std::size_t(input.rows()));
-        const std::size_t n = std::size_t(input.cols());
-        if (n > ws.capacity() || target.cols() != input.cols() || std::size_t(target.rows()) != output_size)
-            throw shape_error("latent::Autoencoder::loss_and_gradients: expected input and target of " +
-                              std::to_string(input_size) + " x n with n <= " + std::to_string(ws.capacity()) +
-                              " (the workspace's capacity), found " + std::to_string(input.rows()) + " x " +
-                              std::to_string(input.cols()) + " and " + std::to_string(target.rows()) + " x " +
-                              std::to_string(target.cols()));
-        auto& device = ws.network();
-        detail::cuda::Context& context = device.context();
-        detail::cuda::upload(context, device.parameters(), parameters_.data(), parameter_count * sizeof(scalar));
-        detail::cuda::upload(context, device.input(), input.data(), input_size * n * sizeof(scalar));
-        detail::cuda::upload(context, device.target(), target.data(), output_size * n * sizeof(scalar));
-        const detail::cuda::DeviceArray<double> sum(1);
-        detail::cuda::fill_zero(context, sum.data(), sizeof(double));
-        const auto device_loss = detail::cuda::device_loss<L, output_activation>(loss, output_size, n);
-        device.loss(device_loss, device.input(), device.target(), int(n), gradients != nullptr, sum.data(), nullptr);
-        if (gradients)
-            detail::cuda::download(context, gradients, device.gradients(), parameter_count * sizeof(scalar));
-        double value = 0;
-        detail::cuda::download(context, &value, sum.data(), sizeof value);
-        return scalar(value * double(device_loss.scale));
+        }
     }
 
     template <std::size_t First, std::size_t Last, class Derived>
     auto run(const Eigen::MatrixBase<Derived>& x, const char* where) const {
-        auto y = detail::infer_on<network, B, First, Last>(parameters_.data(), buffers_.data(), x, where);
+        auto y = B::template infer<network, First, Last>(parameters_.data(), buffers_.data(), x, where);
         if constexpr (Derived::ColsAtCompileTime == 1)
             return Vector<scalar>(y.col(0));
         else

@@ -1,17 +1,15 @@
 #pragma once
-// Model<Spec, Backend>: a Sequential with its own parameters, for inference. What
+// Model<Net, Backend>: a Sequential with its own parameters, for inference. What
 // Autoencoder::encoder() returns, so that a trained encoder can be used as a feature extractor.
 
-#include "latent/backends/automatic.hpp"
-#include "latent/backends/cpu.hpp"
-#include "latent/backends/cuda/network.hpp"
+#include "latent/backends/backends.hpp"
 #include "latent/core/matrix.hpp"
 #include "latent/core/rng.hpp"
-#include "latent/models/network.hpp"
 #include "latent/models/sequential.hpp"
 #include "latent/models/summary.hpp"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -19,23 +17,23 @@
 namespace latent {
 
 /// A Sequential with its own parameters, for inference: what Autoencoder::encoder() and decoder() return.
-template <SequentialType Spec, Backend B = backend::cpu>
+template <SequentialType Net, Backend B = backend::cpu>
 class Model {
 public:
-    using spec = typename Spec::sequential_type;
+    using net = typename Net::sequential_type;
     static_assert([]<std::size_t... I>(std::index_sequence<I...>) {
-        return (!requires { spec::template layer<I>::twin_index; } && ...);
-    }(std::make_index_sequence<spec::depth>{}),
+        return (!requires { net::template layer<I>::twin_index; } && ...);
+    }(std::make_index_sequence<net::depth>{}),
                   "latent::Model: a layer list with tied weights owns no weights of its own; decode with its autoencoder");
     using backend_type = B;
     using scalar = typename B::scalar;
 
-    static constexpr std::size_t input_size = spec::input_size;
-    static constexpr std::size_t output_size = spec::output_size;
-    static constexpr std::size_t parameter_count = spec::parameter_count;
-    static constexpr std::size_t buffer_count = spec::buffer_count;
-    static constexpr std::size_t min_training_batch = spec::min_training_batch;
-    static constexpr std::size_t flops_per_sample = spec::flops_per_sample;
+    static constexpr std::size_t input_size = net::input_size;
+    static constexpr std::size_t output_size = net::output_size;
+    static constexpr std::size_t parameter_count = net::parameter_count;
+    static constexpr std::size_t buffer_count = net::buffer_count;
+    static constexpr std::size_t min_training_batch = net::min_training_batch;
+    static constexpr std::size_t flops_per_sample = net::flops_per_sample;
 
     /// Parameters drawn from each layer's initialiser with `seed`.
     explicit Model(std::uint64_t seed = 0) : parameters_(parameter_count), buffers_(buffer_count) { initialize(seed); }
@@ -53,12 +51,12 @@ public:
 
     void initialize(std::uint64_t seed) {
         Rng rng{seed};
-        spec::initialize(parameters_.span(), rng);
-        spec::initialize_buffers(buffers_.span());
+        net::initialize(parameters_.span(), rng);
+        net::initialize_buffers(buffers_.span());
     }
 
     /// The signature saved in model files: the layer list.
-    static std::string signature() { return spec::name(); }
+    static std::string signature() { return net::name(); }
 
     std::span<scalar> parameters() noexcept { return parameters_.span(); }
     std::span<const scalar> parameters() const noexcept { return parameters_.span(); }
@@ -70,7 +68,7 @@ public:
     /// requires: x.rows() == input_size (else shape_error).
     template <class Derived>
     auto predict(const Eigen::MatrixBase<Derived>& x) const {
-        auto y = detail::infer_on<spec, B, 0, spec::depth>(parameters_.data(), buffers_.data(), x, "latent::Model::predict");
+        auto y = B::template infer<net, 0, net::depth>(parameters_.data(), buffers_.data(), x, "latent::Model::predict");
         if constexpr (Derived::ColsAtCompileTime == 1)
             return Vector<scalar>(y.col(0));
         else
@@ -79,7 +77,7 @@ public:
 
     std::string summary() const {
         std::vector<detail::SummaryRow> rows;
-        detail::append_summary_rows<spec>(rows, "layer");
+        detail::append_summary_rows<net>(rows, "layer");
         auto totals = detail::parameter_totals(parameter_count, buffer_count);
         totals.emplace_back("Forward FLOPs per sample", with_thousands_separators(flops_per_sample));
         return detail::format_summary("Model (backend " + B::name() + ")", rows, totals);

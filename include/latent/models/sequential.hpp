@@ -22,30 +22,16 @@ namespace latent {
 
 namespace detail {
 
-// A function template, so that compilers print its arguments by name right above the message:
-// "[with Layer = Dense<784, 128>; NextLayer = Dense<64, 12>; LayerOutputShape = Shape<128>; ...]".
-template <class Layer, class NextLayer, class LayerOutputShape, class NextLayerInputShape>
-constexpr bool layer_output_must_match_next_layer_input() {
-    constexpr bool fits = std::is_same_v<LayerOutputShape, NextLayerInputShape>;
-    static_assert(fits,
+// A class template, so that compilers print its arguments by name on the line that starts the message:
+// "In instantiation of 'struct layer_output_must_match_next_layer_input<0, Dense<784, 128>, Dense<64, 12>,
+// Shape<128>, Shape<64>, false>'". Position numbers the pair, so that equal pairs are distinct bases.
+template <std::size_t Position, class Layer, class NextLayer, class LayerOutputShape, class NextLayerInputShape,
+          bool Fits = std::is_same_v<LayerOutputShape, NextLayerInputShape>>
+struct layer_output_must_match_next_layer_input {
+    static_assert(Fits,
                   "latent::Sequential: a layer's output shape differs from the next layer's input shape "
                   "(the compiler names both layers and both shapes as this check's template arguments)");
-    return fits;
-}
-
-/// Checks every pair of neighbours, so that each mismatch is reported, not only the first.
-template <class... Layers>
-constexpr bool check_connections() {
-    using List = std::tuple<Layers...>;
-    return []<std::size_t... I>(std::index_sequence<I...>) {
-        const int mismatches =
-            (0 + ... +
-             int(!layer_output_must_match_next_layer_input<std::tuple_element_t<I, List>, std::tuple_element_t<I + 1, List>,
-                                                           typename std::tuple_element_t<I, List>::output_shape,
-                                                           typename std::tuple_element_t<I + 1, List>::input_shape>()));
-        return mismatches == 0;
-    }(std::make_index_sequence<sizeof...(Layers) - 1>{});
-}
+};
 
 template <class... Layers>
 constexpr bool layers_connect() {
@@ -140,13 +126,6 @@ constexpr bool bindings_fit(type_list<Nodes...>) {
 }
 
 template <class... Nodes>
-constexpr bool check_node_connections(type_list<Nodes...>) {
-    if constexpr (sizeof...(Nodes) < 2)
-        return true;
-    else
-        return check_connections<Nodes...>();
-}
-template <class... Nodes>
 constexpr bool nodes_connect(type_list<Nodes...>) {
     if constexpr (sizeof...(Nodes) < 2)
         return true;
@@ -154,8 +133,30 @@ constexpr bool nodes_connect(type_list<Nodes...>) {
         return layers_connect<Nodes...>();
 }
 
+/// Every pair of neighbours checked, each as a base, so that each mismatch is reported, not only the first, and
+/// each report is three instantiations deep.
+template <class Nodes, class Indices>
+struct connection_checks;
+template <class... Nodes, std::size_t... I>
+struct connection_checks<type_list<Nodes...>, std::index_sequence<I...>>
+    : layer_output_must_match_next_layer_input<
+          I, std::tuple_element_t<I, std::tuple<Nodes...>>, std::tuple_element_t<I + 1, std::tuple<Nodes...>>,
+          typename std::tuple_element_t<I, std::tuple<Nodes...>>::output_shape,
+          typename std::tuple_element_t<I + 1, std::tuple<Nodes...>>::input_shape>... {};
+struct no_checks {};
+template <class Nodes>
+struct connection_checks_of {
+    using type = no_checks;  // fewer than two layers: nothing to connect
+};
+template <class First, class Second, class... Rest>
+struct connection_checks_of<type_list<First, Second, Rest...>> {
+    using type = connection_checks<type_list<First, Second, Rest...>, std::make_index_sequence<1 + sizeof...(Rest)>>;
+};
+template <class Nodes>
+using connection_checks_for = typename connection_checks_of<Nodes>::type;
+
 /// Reports the first kind of error only: a list without an input shape, then specs that do not fit the
-/// shape bound to them, then neighbours that do not connect; later checks would repeat the first.
+/// shape bound to them; neighbours that do not connect are Sequential's own check, after these.
 template <class FirstEntry, class Nodes>
 constexpr bool check_list() {
     if constexpr (!first_entry_must_state_its_input_shape<FirstEntry>())
@@ -163,7 +164,7 @@ constexpr bool check_list() {
     else if constexpr (!bindings_fit(Nodes{}))
         return check_bindings(Nodes{});
     else
-        return check_node_connections(Nodes{});
+        return true;
 }
 
 /// The layer list type of bound layers (Sequential<Bound<...>, Dense<...>, ...>).
@@ -255,8 +256,11 @@ struct Sequential : detail::layers_of<detail::bound_nodes_t<Entries...>>::type {
     using nodes = detail::bound_nodes_t<Entries...>;
     static constexpr bool connected = !LayerSpec<std::tuple_element_t<0, std::tuple<Entries...>>> &&
                                       detail::bindings_fit(nodes{}) && detail::nodes_connect(nodes{});
-    // Only the named checks report; this line never adds a second error.
+    // Only the named checks report; these lines never add a second error.
     static_assert(detail::check_list<std::tuple_element_t<0, std::tuple<Entries...>>, nodes>() || !connected);
+    static_assert(sizeof(std::conditional_t<!LayerSpec<std::tuple_element_t<0, std::tuple<Entries...>>> &&
+                                                detail::bindings_fit(nodes{}),
+                                            detail::connection_checks_for<nodes>, detail::no_checks>) > 0);
 
     /// The plain list type, also when a user names it: struct encoder : Sequential<...> {};
     using sequential_type = Sequential;

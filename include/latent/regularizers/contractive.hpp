@@ -1,13 +1,11 @@
 #pragma once
 
-#include "latent/backends/cpu/dense.hpp"
+#include "latent/core/matrix.hpp"
 #include "latent/layers/dense.hpp"
-#include "latent/models/network.hpp"
 #include "latent/regularizers/regularizer.hpp"
 
 #include <cstddef>
 #include <string>
-#include <type_traits>
 
 namespace latent {
 
@@ -29,37 +27,37 @@ struct Contractive {
     static std::string name() { return "Contractive"; }
     void validate() const { detail::check_weight("Contractive", weight); }
 
-    /// requires: a forward pass of x through the network in ws; the backward pass done (layer 0's
-    /// delta buffer is reused as scratch). Adds to the gradients when given; returns the penalty.
-    template <class Encoder, class Network, class B, class S>
-    S apply(const S* parameters, ConstMatrixView<S> x, Workspace<Network, B>& ws, std::size_t n, S* gradients) const {
-        using L = typename Network::template layer<0>;
+    /// The penalty for the n samples whose encoder outputs are h, and its gradient: dz receives the penalty's
+    /// gradient with respect to the encoder layer's pre-activations z (Out x n), and the direct term in W is added
+    /// to weight_gradients (the layer's Out x In weight gradient slots). The model carries dz through the layer's
+    /// kernel to W and b, as for any other gradient with respect to z (so this header names no backend).
+    /// requires: parameters point at the encoder layer's W (Out x In, column-major) and b; h is Out x n; dz and
+    /// weight_gradients both given or both null.
+    template <class Encoder, class S>
+    S apply(const S* parameters, ConstMatrixView<S> h, MatrixView<S>* dz, S* weight_gradients) const {
+        using L = typename Encoder::template layer<0>;
         static_assert(Encoder::depth == 1 && detail::is_dense_v<L>,
                       "latent::Contractive: the analytic Jacobian penalty needs a one-layer Dense encoder "
                       "(as in Rifai et al. 2011)");
-        static_assert(std::is_same_v<B, backend::basic_cpu<S>>, "latent::Contractive: implemented for the CPU backend");
         using Act = typename L::activation;
         constexpr auto out = Eigen::Index(L::outputs), in = Eigen::Index(L::inputs);
         const Eigen::Map<const Matrix<S>> W(parameters, out, in);
-        const auto h = as_const(ws.output(0, n)).array();
-        const S scale = S(weight) / S(n);
+        const auto a = h.array();
+        const S scale = S(weight) / S(h.cols());
 
         S penalty = 0;
         for (Eigen::Index j = 0; j < out; ++j)
-            penalty += W.row(j).squaredNorm() * Act::derivative(h.row(j)).square().sum();
-        if (!gradients) return scale * penalty;
+            penalty += W.row(j).squaredNorm() * Act::derivative(a.row(j)).square().sum();
+        if (!dz) return scale * penalty;
 
         // d/dz_j of the penalty, per sample: 2 act'(z_j) act''(z_j) sum_i W_ji^2; through z = W x + b it
         // reaches W (times x^T) and b. W also appears directly: 2 W_ji sum_samples act'(z_j)^2.
-        MatrixView<S> dz = ws.delta(0, n);
-        dz.array() = S(2) * scale * Act::derivative(h) * Act::second_derivative(h);
-        MatrixView<S> dW(gradients, out, in);
+        dz->array() = S(2) * scale * Act::derivative(a) * Act::second_derivative(a);
+        MatrixView<S> dW(weight_gradients, out, in);
         for (Eigen::Index j = 0; j < out; ++j) {
-            dz.row(j) *= W.row(j).squaredNorm();
-            dW.row(j) += (S(2) * scale * Act::derivative(h.row(j)).square().sum()) * W.row(j);
+            dz->row(j) *= W.row(j).squaredNorm();
+            dW.row(j) += (S(2) * scale * Act::derivative(a.row(j)).square().sum()) * W.row(j);
         }
-        ws.template state<0>().weight_gradient(out, in, Eigen::Index(n), dz.data(), out, x.data(), in, gradients, out, true);
-        Eigen::Map<Vector<S>>(gradients + out * in, out) += dz.rowwise().sum();
         return scale * penalty;
     }
 };

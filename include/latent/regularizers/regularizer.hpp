@@ -25,7 +25,9 @@ concept ActivityRegularizer = requires(const R& r, ConstMatrixView<float> h, Mat
     r.validate();
 };
 
-/// A penalty computed from the parameters and the pass (see Contractive).
+/// A penalty computed from the parameters and the pass (see Contractive): apply<Encoder>(parameters, h, dz,
+/// gradients) reads the first layer's parameters and outputs h, and gives its gradient with respect to that
+/// layer's pre-activations in dz, which the model carries through the layer's kernel.
 template <class R>
 concept ParameterRegularizer = requires { typename R::parameter_regularizer_tag; };
 

@@ -10,7 +10,7 @@
 #include "latent/core/rng.hpp"
 #include "latent/layers/layer.hpp"
 #include "latent/losses/loss.hpp"
-#include "latent/models/network.hpp"
+#include "latent/backends/passes.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,11 +1,23 @@
 #pragma once
-// The GPU backends' policy types, and the run-time question backend::automatic asks.
+// The GPU backend's policy types, and the run-time question backend::automatic asks. The engine, workspace and
+// inference passes they name are defined in engine.hpp and passes.hpp (../backends.hpp includes every backend).
 
-#include "latent/backends/cpu/policy.hpp"
 #include "latent/backends/cuda/runtime.hpp"
+#include "latent/core/matrix.hpp"
 
+#include <cstddef>
 #include <string>
-#include <type_traits>
+
+namespace latent::detail {
+namespace cuda {
+template <class M, class O, class L, class DeviceBackend>
+class DeviceEngine;
+template <class Net, class DeviceBackend>
+class DeviceWorkspace;
+template <class Net, class DeviceBackend, std::size_t First, std::size_t Last, class Derived>
+Matrix<float> infer(const float* parameters, const Eigen::MatrixBase<Derived>& x, const char* where);
+}  // namespace cuda
+}  // namespace latent::detail
 
 namespace latent::backend {
 
@@ -17,20 +29,30 @@ struct basic_cuda {
     using scalar = float;
     static constexpr bool capture_steps = CaptureSteps;
     static std::string name() { return CaptureSteps ? "cuda" : "cuda<uncaptured>"; }
+    /// Trains model M with optimizer O on loss L on the GPU (see backends/engine.hpp).
+    template <class M, class O, class L>
+    using engine = latent::detail::cuda::DeviceEngine<M, O, L, basic_cuda>;
+    /// A model's buffers for one loss pass of the layer list Net, on the device.
+    template <class Net>
+    using workspace = latent::detail::cuda::DeviceWorkspace<Net, basic_cuda>;
+    /// No regularizer has a kernel on the GPU yet.
+    static constexpr bool runs_regularizers = false;
+    /// Layers [First, Last) of Net over the columns of x; the buffers are unused (no GPU kernel has any).
+    template <class Net, std::size_t First, std::size_t Last, class Derived>
+    static Matrix<float> infer(const float* parameters, const float*, const Eigen::MatrixBase<Derived>& x,
+                               const char* where) {
+        return latent::detail::cuda::infer<Net, basic_cuda, First, Last>(parameters, x, where);
+    }
 };
 
 using cuda = basic_cuda<true>;
 
-/// The GPU when one is present at run time (and the program was built with latent::cuda), the CPU otherwise.
-struct automatic {
-    using scalar = float;
-    static std::string name() { return "automatic"; }
-};
-
-/// Whether a CUDA device can be used here: false without latent::cuda, without a GPU or without a driver.
+/// Whether a CUDA device can be used here: false without latent::cuda, without a GPU or a driver, and where the
+/// current GPU cannot run latent's kernels (no kernel image for its architecture in this program, or no context:
+/// prohibited or occupied exclusive-process compute mode, MIG without an instance). Probed once per process.
 inline bool cuda_available() noexcept {
 #ifdef LATENT_WITH_CUDA
-    return latent::detail::cuda::device_count() > 0;
+    return latent::detail::cuda::device_usable();
 #else
     return false;
 #endif
@@ -38,38 +60,3 @@ inline bool cuda_available() noexcept {
 
 }  // namespace latent::backend
 
-namespace latent::detail {
-
-/// Whether this translation unit was built with the latent::cuda component (its kernels are linked in).
-inline constexpr bool built_with_cuda =
-#ifdef LATENT_WITH_CUDA
-    true;
-#else
-    false;
-#endif
-
-template <class B>
-inline constexpr bool is_cuda_backend = false;
-template <bool C>
-inline constexpr bool is_cuda_backend<backend::basic_cuda<C>> = true;
-
-/// Backends whose GPU code is compiled: cuda always, automatic in a build with latent::cuda.
-template <class B>
-inline constexpr bool gpu_capable = is_cuda_backend<B> || (built_with_cuda && std::is_same_v<B, backend::automatic>);
-
-/// The policy whose kernels run a model of backend B on the GPU.
-template <class B>
-using device_backend_t = std::conditional_t<is_cuda_backend<B>, B, backend::cuda>;
-
-/// Whether a model on backend B computes on the GPU in this run.
-template <class B>
-bool uses_gpu() {
-    if constexpr (is_cuda_backend<B>)
-        return true;
-    else if constexpr (gpu_capable<B>)
-        return backend::cuda_available();
-    else
-        return false;
-}
-
-}  // namespace latent::detail

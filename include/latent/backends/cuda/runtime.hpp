@@ -7,6 +7,16 @@
 #include <cstddef>
 #include <cstdint>
 
+namespace latent::detail {
+/// Whether this translation unit was built with the latent::cuda component (its kernels are linked in).
+inline constexpr bool built_with_cuda =
+#ifdef LATENT_WITH_CUDA
+    true;
+#else
+    false;
+#endif
+}  // namespace latent::detail
+
 namespace latent::detail::cuda {
 
 /// The element-wise functions the device kernels know (one per latent activation).
@@ -30,10 +40,10 @@ struct DeviceLoss {
 };
 
 /// The optimizer's scalars of one step, kept on the device so that a captured step graph replays as it is:
-/// the host writes the learning rate once per epoch, begin_step() advances the rest.
+/// the host writes the learning rate once per epoch, begin_batch() and begin_update() advance the rest.
 struct StepState {
     double learning_rate = 0;
-    std::uint64_t steps = 0;        ///< optimizer steps taken, this one included once begin_step() ran
+    std::uint64_t steps = 0;        ///< optimizer steps taken, this one included once begin_update() ran
     std::uint32_t batch = 0;        ///< the batch of the epoch this step trains on
     std::uint32_t next_batch = 0;   ///< set to 0 at the start of each epoch
     float step_size = 0;            ///< Adam: learning_rate / (1 - beta1^steps)
@@ -62,14 +72,28 @@ struct Graph;
 /// The number of CUDA devices; 0 when there is none or no driver (never throws).
 int device_count() noexcept;
 
+/// Whether latent's kernels can run on this process' current CUDA device: there is one, a context can be made
+/// on it (not so in the prohibited or an occupied exclusive-process compute mode, nor on a MIG device without an
+/// instance), and the program holds a kernel image for its architecture (cudaFuncGetAttributes on one of the
+/// kernels). Any failure counts as "no GPU". Probed once per process; never throws.
+bool device_usable() noexcept;
+/// Why device_usable() is false ("none (no GPU or no driver)", or the device and the call that failed); empty
+/// where it is true.
+const char* device_unusable_reason() noexcept;
+
 // Each function below throws latent::device_error naming the CUDA or cuBLAS call that failed.
 Context* create_context();
 void destroy_context(Context* context) noexcept;
 void* allocate(std::size_t bytes);
+/// Gives the context room for the loss' per-block partial sums of output_loss() over up to `values` outputs
+/// (allocated here, never inside a step or a capture). A larger reservation replaces the buffer: make it before
+/// capturing a graph, which keeps the address it recorded (DevicePasses reserves once, when it is made).
+void reserve_loss_partials(Context& context, std::size_t values);
 void release(void* pointer) noexcept;
 void upload(Context& context, void* device, const void* host, std::size_t bytes);
 void download(Context& context, void* host, const void* device, std::size_t bytes);  ///< waits for it
 void fill_zero(Context& context, void* device, std::size_t bytes);
+void copy_on_device(Context& context, void* to, const void* from, std::size_t bytes);
 void synchronize(Context& context);
 
 /// C = op(A) op(B) (+ C when accumulate), column-major, as cublasSgemm.
@@ -82,14 +106,21 @@ void activation_backward(Context& context, DeviceActivation act, const float* y,
 /// sums[r] = sum over columns of m[r, c].
 void row_sums(Context& context, const float* m, float* sums, int rows, int cols);
 /// The output layer fused with the loss: z += bias, y = act(z), the loss summed into *sum and into
-/// state->batch_loss (when state is given), and, when dz is given, dL/dz written there.
+/// state->batch_loss (when state is given), and, when dz is given, dL/dz written there. The sum is taken in a
+/// fixed order (per-block partials, then one pass over them), so that it is the same on every run.
+/// requires: reserve_loss_partials(context, v) with v >= rows * cols.
 void output_loss(Context& context, DeviceActivation act, DeviceLoss loss, const float* bias, float* z, float* y,
                  const float* target, float* dz, int rows, int cols, double* sum, StepState* state);
 /// out[:, j] = data[:, order[state->batch * batch_size + j]] for j < cols.
 void gather_columns(Context& context, const float* data, int rows, const std::uint32_t* order,
                     const StepState* state, int batch_size, float* out, int cols);
-/// Advances the step: batch = next_batch++, steps++, Adam's scalars from the new step count.
-void begin_step(Context& context, StepState* state, AdamSettings adam);
+/// Starts a batch: batch = next_batch++, batch_loss = 0.
+void begin_batch(Context& context, StepState* state);
+/// Starts an update: steps++, Adam's scalars from the new step count. Apart from begin_batch, so that a batch
+/// the NaN policy leaves out takes no optimizer step, as on the CPU.
+void begin_update(Context& context, StepState* state, AdamSettings adam);
+/// Sets *flag to 1 when any of values[0, count) is NaN or infinite; leaves it as it was otherwise.
+void flag_nonfinite(Context& context, const float* values, std::size_t count, std::uint32_t* flag);
 void adam_update(Context& context, float* parameters, const float* gradients, float* first_moment,
                  float* second_moment, std::size_t count, AdamSettings settings, const StepState* state);
 void sgd_update(Context& context, float* parameters, const float* gradients, float* velocity, std::size_t count,
@@ -98,6 +129,9 @@ void sgd_update(Context& context, float* parameters, const float* gradients, flo
 /// Records what is queued on the context's stream from here to end_capture() instead of running it.
 void begin_capture(Context& context);
 Graph* end_capture(Context& context);
+/// Ends a capture that begin_capture() started and discards what it recorded, whether it is valid or not (what
+/// an exception thrown during the capture needs: the stream can then run and free again). Never throws.
+void abort_capture(Context& context) noexcept;
 void launch(Context& context, Graph& graph);
 void destroy_graph(Graph* graph) noexcept;
 

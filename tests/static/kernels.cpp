@@ -28,8 +28,14 @@ static_assert(every_layer_has_a_host_kernel<backend::automatic, Images>());
 static_assert(every_layer_has_a_host_kernel<backend::cpu, Tied>());
 static_assert(every_layer_has_a_host_kernel<backend::basic_cpu<double>, Tied>());
 
+}  // namespace
+
 // The protocol is checked, not assumed: a kernel without backward, or a BatchNorm-like layer whose kernel cannot
-// update its buffers, does not satisfy it.
+// update its buffers, does not satisfy it. (A named namespace: these layers' members are read by no code.)
+namespace kernel_protocol {
+
+using namespace latent;
+
 struct Twice {
     using input_shape = Shape<4>;
     using output_shape = Shape<4>;
@@ -50,17 +56,19 @@ struct WithBackward : ForwardOnly {
                          MatrixView<float>*, State&) {}
 };
 
-}  // namespace
+}  // namespace kernel_protocol
 
 template <>
-struct latent::Kernel<latent::backend::cpu, Twice> : ForwardOnly {};
+struct latent::Kernel<latent::backend::cpu, kernel_protocol::Twice> : kernel_protocol::ForwardOnly {};
+template <>  // float signatures: wrong for a double backend
+struct latent::Kernel<latent::backend::basic_cpu<double>, kernel_protocol::Twice> : kernel_protocol::WithBackward {};
 template <>
-struct latent::Kernel<latent::backend::basic_cpu<double>, Twice> : WithBackward {};  // float signatures: wrong
+struct latent::Kernel<latent::backend::cpu, kernel_protocol::Counted> : kernel_protocol::WithBackward {};
 template <>
-struct latent::Kernel<latent::backend::cpu, Counted> : WithBackward {};
+struct latent::Kernel<latent::backend::automatic, kernel_protocol::Twice> : kernel_protocol::WithBackward {};
 
-template <>
-struct latent::Kernel<latent::backend::automatic, Twice> : WithBackward {};
+using kernel_protocol::Counted;
+using kernel_protocol::Twice;
 
 static_assert(!latent::HostKernel<latent::backend::cpu, Twice>);
 static_assert(!latent::HostKernel<latent::backend::basic_cpu<double>, Twice>);

@@ -73,7 +73,10 @@ inline std::size_t dtype_size(std::string_view dtype) {
 
 inline std::string shape_text(std::span<const std::uint64_t> shape) {
     std::string text = "[";
-    for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+        if (i) text += ", ";  // appended: g++ 12 gives a false -Wrestrict for a short literal + std::string
+        text += std::to_string(shape[i]);
+    }
     return text + "]";
 }
 
@@ -356,9 +359,11 @@ inline SafetensorsFile parse_safetensors(std::span<const std::uint8_t> bytes, st
         throw format_error(where + ": expected a header of at most " + std::to_string(st::max_header_bytes) +
                            " bytes, found " + std::to_string(header_length));
     const std::string_view text(reinterpret_cast<const char*>(bytes.data() + 8), std::size_t(header_length));
-    if (text.empty() || text.front() != '{')
-        throw format_error(where + ": expected the header to start with '{', found " +
-                           (text.empty() ? std::string("an empty header") : "'" + std::string(1, text.front()) + "'"));
+    if (text.empty() || text.front() != '{') {
+        std::string found = "an empty header";
+        if (!text.empty()) found = std::string(1, '\'') + text.front() + '\'';
+        throw format_error(where + ": expected the header to start with '{', found " + found);
+    }
     const Json root = st::JsonParser(text, where).document();
     if (root.kind != Json::Kind::object)
         throw format_error(where + ": expected the header to be a JSON object, found " + st::kind_name(root.kind));
@@ -485,7 +490,8 @@ inline std::vector<std::uint8_t> encode_safetensors(const SafetensorsFile& file)
         header += "\"__metadata__\":{";
         bool first = true;
         for (const auto& [key, value] : file.metadata) {
-            header += (first ? "" : ",") + st::quoted(key) + ":" + st::quoted(value);
+            if (!first) header += ',';  // appended: g++ 12 gives a false -Wrestrict for "" + std::string
+            header += st::quoted(key) + ":" + st::quoted(value);
             first = false;
         }
         header += "}";
@@ -504,7 +510,8 @@ inline std::vector<std::uint8_t> encode_safetensors(const SafetensorsFile& file)
             throw argument_error("latent::encode_safetensors: expected " + std::to_string(count * item) +
                                  " bytes for tensor " + st::quoted(name) + " of shape " + st::shape_text(tensor.shape) +
                                  " and " + tensor.dtype + ", found " + std::to_string(tensor.data.size()));
-        header += (header.size() > 1 ? "," : "") + st::quoted(name) + ":{\"dtype\":\"" + tensor.dtype +
+        if (header.size() > 1) header += ',';
+        header += st::quoted(name) + ":{\"dtype\":\"" + tensor.dtype +
                   "\",\"shape\":" + st::shape_text(tensor.shape) + ",\"data_offsets\":[" + std::to_string(offset) +
                   "," + std::to_string(offset + tensor.data.size()) + "]}";
         offset += tensor.data.size();
@@ -761,7 +768,10 @@ void from_torch_state_dict(M& model, const SafetensorsFile& file, std::string_vi
         const auto found = file.tensors.find(slot.name);
         if (found == file.tensors.end()) {
             std::string names;
-            for (const auto& entry : file.tensors) names += (names.empty() ? "" : ", ") + entry.first;
+            for (const auto& entry : file.tensors) {
+                if (!names.empty()) names += ", ";
+                names += entry.first;
+            }
             throw architecture_error(where + ": expected tensor " + st::quoted(slot.name) + " (" + dtype + " " +
                                      st::shape_text(slot.shape) + "), found no such tensor; the file holds: " +
                                      (names.empty() ? "nothing" : names));
@@ -789,9 +799,11 @@ void from_torch_state_dict(M& model, const SafetensorsFile& file, std::string_vi
     }
     if (file.tensors.size() != slots.size()) {
         std::string unexpected;
-        for (const auto& entry : file.tensors)
-            if (std::none_of(slots.begin(), slots.end(), [&](const Slot& s) { return s.name == entry.first; }))
-                unexpected += (unexpected.empty() ? "" : ", ") + st::quoted(entry.first);
+        for (const auto& entry : file.tensors) {
+            if (std::any_of(slots.begin(), slots.end(), [&](const Slot& s) { return s.name == entry.first; })) continue;
+            if (!unexpected.empty()) unexpected += ", ";
+            unexpected += st::quoted(entry.first);
+        }
         throw architecture_error(where + ": expected the " + std::to_string(slots.size()) +
                                  " tensors of the model's state_dict only, found also " + unexpected);
     }

@@ -76,4 +76,5 @@
 #include "latent/io/numpy.hpp"
 #include "latent/io/plot.hpp"
 #include "latent/io/png.hpp"
+#include "latent/io/safetensors.hpp"
 

@@ -2,6 +2,7 @@
 // which libFuzzer starts. Run it again (target latent_fuzz_write_seeds) when a format changes:
 //   latent_fuzz_write_seeds tests/fuzz/corpus
 
+#include <latent/io/safetensors.hpp>
 #include <latent/latent.hpp>
 
 #include <zlib.h>
@@ -142,5 +143,16 @@ int main(int argc, char** argv) {
     write(root / "npz" / "stored.npz", encode_npz(arrays, NpzCompression::stored));
     write(root / "npz" / "deflate.npz", encode_npz(arrays, NpzCompression::deflate));
     write(root / "npz" / "one_deflated_int16.npz", encode_npz({{"s", shorts}}, NpzCompression::deflate));
+
+    // safetensors: the fuzz target's own model (names with buffers), another model, metadata and odd tensors.
+    using Normed = Autoencoder<Sequential<Dense<4, 2, ReLU>, BatchNorm<>>, Sequential<Dense<2, 4>>>;
+    write(root / "safetensors" / "fuzz_model.safetensors", encode_safetensors(to_torch_state_dict(Normed{1})));
+    write(root / "safetensors" / "small_encoder.safetensors", encode_safetensors(to_torch_state_dict(Small{2}.encoder())));
+    SafetensorsFile odd;
+    odd.metadata = {{"format", "pt"}, {"note", "caf\xc3\xa9 \"quoted\""}};
+    odd.tensors["scalar"] = {"I64", {}, Bytes(8, 3)};
+    odd.tensors["empty"] = {"F32", {0, 3}, {}};
+    odd.tensors["half"] = {"F16", {2, 2}, Bytes{0, 60, 0, 188, 0, 0, 255, 123}};
+    write(root / "safetensors" / "odd_tensors.safetensors", encode_safetensors(odd));
     return 0;
 }

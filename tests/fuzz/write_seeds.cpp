@@ -86,6 +86,13 @@ int main(int argc, char** argv) {
     write(root / "model_file" / "small_float.latent", serialize_model(Small{1}));
     write(root / "model_file" / "small_double.latent", serialize_model(SmallDouble{2}));
     write(root / "model_file" / "other_architecture.latent", serialize_model(Other{3}));
+    {
+        // Format 1.1: with the scaler of tests/io/model_file.cpp's six_features().
+        std::vector<float> values(4 * 6);
+        for (std::size_t i = 0; i < values.size(); ++i) values[i] = float(i * i % 11) - 3.5f;
+        const Scaler scaler = Scaler::fit(Dataset<float>(std::move(values), 1, 6), Scaling::standard);
+        write(root / "model_file" / "small_float_scaler.latent", serialize_model(Small{1}, scaler));
+    }
 
     // Checkpoints of two tiny runs: SGD with momentum and a validation split; Adam with early stopping's weights.
     std::vector<float> values(6 * 6);
@@ -142,5 +149,6 @@ int main(int argc, char** argv) {
     write(root / "npz" / "stored.npz", encode_npz(arrays, NpzCompression::stored));
     write(root / "npz" / "deflate.npz", encode_npz(arrays, NpzCompression::deflate));
     write(root / "npz" / "one_deflated_int16.npz", encode_npz({{"s", shorts}}, NpzCompression::deflate));
+
     return 0;
 }

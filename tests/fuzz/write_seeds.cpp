@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <span>
 #include <stdexcept>
 #include <vector>
 
@@ -150,5 +152,14 @@ int main(int argc, char** argv) {
     write(root / "npz" / "deflate.npz", encode_npz(arrays, NpzCompression::deflate));
     write(root / "npz" / "one_deflated_int16.npz", encode_npz({{"s", shorts}}, NpzCompression::deflate));
 
+    // PNG: gray and RGB as save_png writes them, and a cut one.
+    std::vector<std::uint8_t> pixels(4 * 3 * 3);
+    for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = std::uint8_t(i * 29 + 3);
+    fs::create_directories(root / "png");
+    save_png(root / "png" / "gray_4x3.png", 4, 3, 1, std::span(pixels).first(12));
+    save_png(root / "png" / "rgb_4x3.png", 4, 3, 3, pixels);
+    std::ifstream rgb(root / "png" / "rgb_4x3.png", std::ios::binary);
+    const Bytes whole{std::istreambuf_iterator<char>(rgb), std::istreambuf_iterator<char>()};
+    write(root / "png" / "cut_rgb_4x3.png", Bytes(whole.begin(), whole.begin() + std::ptrdiff_t(whole.size() / 2)));
     return 0;
 }

@@ -67,6 +67,7 @@
 #include "latent/data/dataset.hpp"
 #include "latent/data/fashion_mnist.hpp"
 #include "latent/data/idx.hpp"
+#include "latent/data/image_folder.hpp"
 #include "latent/data/numpy.hpp"
 #include "latent/data/scaler.hpp"
 

@@ -1,7 +1,7 @@
 // Fuzz target: the model-file loader. The input is loaded into a float and a double model, as it is and
 // with its checksum set right (so that the fields behind the CRC-32 are explored too). A refused file must
-// give a latent::error and leave the model untouched; an accepted one must be exactly the file that
-// save_model writes for the parameters it loaded: no wrong weights are ever loaded silently.
+// give a latent::error and leave the model (and scaler) untouched; an accepted one must be exactly the file that
+// save_model writes for the parameters (and scaler) it loaded: no wrong weights are ever loaded silently.
 
 #include "fuzz.hpp"
 
@@ -26,12 +26,29 @@ template <class M>
 void load(std::span<const std::uint8_t> bytes) {
     static M model{7};
     const std::vector<typename M::scalar> before(model.parameters().begin(), model.parameters().end());
+    // Bytes, not values: a file may hold NaN parameters, and NaN != NaN.
+    const auto untouched = [&] {
+        return std::memcmp(before.data(), model.parameters().data(), model.parameters().size_bytes()) == 0;
+    };
+    latent::Scaler scaler;
+    bool with_scaler = true;
+    try {
+        latent::deserialize_model(model, scaler, bytes, "fuzz.latent");
+    } catch (const latent::error&) {
+        latent_fuzz::require(untouched(), "a refused file leaves the model untouched");
+        latent_fuzz::require(scaler.features() == 0, "a refused file leaves the scaler untouched");
+        with_scaler = false;
+    }
+    if (with_scaler) {
+        latent_fuzz::require(std::ranges::equal(latent::serialize_model(model, scaler), bytes),
+                             "an accepted file is the file of the model and scaler it loaded");
+        latent::deserialize_model(model, bytes, "fuzz.latent");  // the call without a scaler takes it too
+        return;
+    }
     try {
         latent::deserialize_model(model, bytes, "fuzz.latent");
     } catch (const latent::error&) {
-        // Bytes, not values: a file may hold NaN parameters, and NaN != NaN.
-        latent_fuzz::require(std::memcmp(before.data(), model.parameters().data(), model.parameters().size_bytes()) == 0,
-                             "a refused file leaves the model untouched");
+        latent_fuzz::require(untouched(), "a refused file leaves the model untouched");
         return;
     }
     const std::vector<std::uint8_t> saved = latent::serialize_model(model);

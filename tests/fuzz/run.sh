@@ -11,7 +11,7 @@ build="${1:?usage: run.sh BUILD_DIR [SECONDS] [TARGET...]}"
 seconds="${2:-60}"
 shift $(( $# >= 2 ? 2 : 1 ))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(idx_raw idx_gzip model_file checkpoint npy npz)
+[ ${#targets[@]} -gt 0 ] || targets=(idx_raw idx_gzip model_file checkpoint npy npz png)
 work="${FUZZ_WORK:-$(mktemp -d /tmp/latent-fuzz.XXXXXX)}"
 echo "work directory: $work"
 

@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <span>
 #include <stdexcept>
 #include <vector>
 
@@ -87,6 +89,13 @@ int main(int argc, char** argv) {
     write(root / "model_file" / "small_float.latent", serialize_model(Small{1}));
     write(root / "model_file" / "small_double.latent", serialize_model(SmallDouble{2}));
     write(root / "model_file" / "other_architecture.latent", serialize_model(Other{3}));
+    {
+        // Format 1.1: with the scaler of tests/io/model_file.cpp's six_features().
+        std::vector<float> values(4 * 6);
+        for (std::size_t i = 0; i < values.size(); ++i) values[i] = float(i * i % 11) - 3.5f;
+        const Scaler scaler = Scaler::fit(Dataset<float>(std::move(values), 1, 6), Scaling::standard);
+        write(root / "model_file" / "small_float_scaler.latent", serialize_model(Small{1}, scaler));
+    }
 
     // Checkpoints of two tiny runs: SGD with momentum and a validation split; Adam with early stopping's weights.
     std::vector<float> values(6 * 6);
@@ -154,5 +163,15 @@ int main(int argc, char** argv) {
     odd.tensors["empty"] = {"F32", {0, 3}, {}};
     odd.tensors["half"] = {"F16", {2, 2}, Bytes{0, 60, 0, 188, 0, 0, 255, 123}};
     write(root / "safetensors" / "odd_tensors.safetensors", encode_safetensors(odd));
+
+    // PNG: gray and RGB as save_png writes them, and a cut one.
+    std::vector<std::uint8_t> pixels(4 * 3 * 3);
+    for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = std::uint8_t(i * 29 + 3);
+    fs::create_directories(root / "png");
+    save_png(root / "png" / "gray_4x3.png", 4, 3, 1, std::span(pixels).first(12));
+    save_png(root / "png" / "rgb_4x3.png", 4, 3, 3, pixels);
+    std::ifstream rgb(root / "png" / "rgb_4x3.png", std::ios::binary);
+    const Bytes whole{std::istreambuf_iterator<char>(rgb), std::istreambuf_iterator<char>()};
+    write(root / "png" / "cut_rgb_4x3.png", Bytes(whole.begin(), whole.begin() + std::ptrdiff_t(whole.size() / 2)));
     return 0;
 }

@@ -162,6 +162,51 @@ inline bool is_gzip(std::span<const std::uint8_t> bytes) noexcept {
     return bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
 }
 
+// How inflate_into stopped.
+struct Inflated {
+    enum Status { complete, over_limit, truncated, corrupt } status = complete;
+    int code = Z_OK;                   // corrupt: zlib's return code
+    const char* message = nullptr;     // corrupt: zlib's message, if it gave one
+    std::size_t position = 0;          // corrupt: the input byte it stopped near
+};
+
+// Feeds `in` through `zs` (inflateInit2 done by the caller, which chooses gzip or raw deflate and ends it) onto
+// `out`, until the stream ends (with `members`, the last of several concatenated gzip members), the output would pass
+// `limit` bytes, the input ends mid-stream, or zlib finds it corrupt. Throws std::bad_alloc if zlib runs out of
+// memory; the caller words every other outcome. Shared by the gzip reader and the .npz reader.
+inline Inflated inflate_into(z_stream& zs, std::span<const std::uint8_t> in, std::vector<std::uint8_t>& out,
+                             std::size_t limit, bool members) {
+    // zlib's counters are 32-bit, so the input goes in by chunks and the output comes through a buffer.
+    constexpr std::size_t in_chunk = std::size_t{1} << 30;
+    std::vector<std::uint8_t> buffer(std::size_t{1} << 18);
+    std::size_t in_pos = 0;
+    for (;;) {
+        if (zs.avail_in == 0 && in_pos < in.size()) {
+            const std::size_t n = std::min(in.size() - in_pos, in_chunk);
+            zs.next_in = const_cast<Bytef*>(in.data() + in_pos);  // zlib reads through a non-const pointer
+            zs.avail_in = static_cast<uInt>(n);
+            in_pos += n;
+        }
+        zs.next_out = buffer.data();
+        zs.avail_out = static_cast<uInt>(buffer.size());
+        const int rc = inflate(&zs, Z_NO_FLUSH);
+        const std::size_t produced = buffer.size() - zs.avail_out;
+        if (produced > limit - out.size()) return {Inflated::over_limit};
+        out.insert(out.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(produced));
+        const bool input_done = zs.avail_in == 0 && in_pos == in.size();
+        if (rc == Z_STREAM_END) {
+            if (input_done || !members) return {Inflated::complete};
+            inflateReset(&zs);  // another member follows; if it is garbage, inflate says so next round
+        } else if (rc == Z_MEM_ERROR) {
+            throw std::bad_alloc();
+        } else if (rc == Z_BUF_ERROR && input_done) {
+            return {Inflated::truncated};
+        } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+            return {Inflated::corrupt, rc, zs.msg, in_pos - zs.avail_in};
+        }
+    }
+}
+
 // Inflates a gzip stream (several concatenated members too, as gzip(1) reads them).
 // Throws format_error when the output would exceed `limit` bytes.
 inline std::vector<std::uint8_t> gunzip(std::span<const std::uint8_t> in, std::string_view name, std::size_t limit) {
@@ -182,39 +227,20 @@ inline std::vector<std::uint8_t> gunzip(std::span<const std::uint8_t> in, std::s
     std::vector<std::uint8_t> out;
     out.reserve(static_cast<std::size_t>(std::min({hint, std::uint64_t{1032} * in.size(), std::uint64_t{limit}})));
 
-    // zlib's counters are 32-bit, so the input goes in by chunks and the output comes through a buffer.
-    constexpr std::size_t in_chunk = std::size_t{1} << 30;
-    std::vector<std::uint8_t> buffer(std::size_t{1} << 18);
-    std::size_t in_pos = 0;
-    for (;;) {
-        if (zs.avail_in == 0 && in_pos < in.size()) {
-            const std::size_t n = std::min(in.size() - in_pos, in_chunk);
-            zs.next_in = const_cast<Bytef*>(in.data() + in_pos);  // zlib reads through a non-const pointer
-            zs.avail_in = static_cast<uInt>(n);
-            in_pos += n;
-        }
-        zs.next_out = buffer.data();
-        zs.avail_out = static_cast<uInt>(buffer.size());
-        const int rc = inflate(&zs, Z_NO_FLUSH);
-        const std::size_t produced = buffer.size() - zs.avail_out;
-        if (produced > limit - out.size())
+    const Inflated result = inflate_into(zs, in, out, limit, true);
+    switch (result.status) {
+        case Inflated::complete: break;
+        case Inflated::over_limit:
             throw format_error(file + " decompresses to too much data: expected at most " + std::to_string(limit) +
                                " bytes, found more (a corrupt file or a zip bomb)");
-        out.insert(out.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(produced));
-        const bool input_done = zs.avail_in == 0 && in_pos == in.size();
-        if (rc == Z_STREAM_END) {
-            if (input_done) break;
-            inflateReset(&zs);  // another member follows; if it is garbage, inflate says so next round
-        } else if (rc == Z_MEM_ERROR) {
-            throw std::bad_alloc();
-        } else if (rc == Z_BUF_ERROR && input_done) {
+        case Inflated::truncated:
             throw format_error(file + " is a truncated gzip stream: expected more compressed data, found the end of " +
                                "the file after " + std::to_string(in.size()) + " bytes");
-        } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+        case Inflated::corrupt:
             throw format_error(file + " is a corrupt gzip stream: expected valid compressed data, found " +
-                               (zs.msg != nullptr ? std::string(zs.msg) : "an error " + std::to_string(rc)) +
-                               " near compressed byte " + std::to_string(in_pos - zs.avail_in));
-        }
+                               (result.message != nullptr ? std::string(result.message)
+                                                          : "an error " + std::to_string(result.code)) +
+                               " near compressed byte " + std::to_string(result.position));
     }
     return out;
 }

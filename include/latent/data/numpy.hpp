@@ -488,32 +488,19 @@ inline std::vector<std::uint8_t> inflate_exactly(std::span<const std::uint8_t> i
         ~Ender() { inflateEnd(zs); }
     } ender{&zs};
     std::vector<std::uint8_t> out;
-    std::vector<std::uint8_t> buffer(std::size_t{1} << 16);
-    std::size_t in_pos = 0;
-    constexpr std::size_t in_chunk = std::size_t{1} << 30;
-    for (;;) {
-        if (zs.avail_in == 0 && in_pos < in.size()) {
-            const std::size_t n = std::min(in.size() - in_pos, in_chunk);
-            zs.next_in = const_cast<Bytef*>(in.data() + in_pos);  // zlib reads through a non-const pointer
-            zs.avail_in = static_cast<uInt>(n);
-            in_pos += n;
-        }
-        zs.next_out = buffer.data();
-        zs.avail_out = static_cast<uInt>(buffer.size());
-        const int rc = inflate(&zs, Z_NO_FLUSH);
-        const std::size_t produced = buffer.size() - zs.avail_out;
-        if (produced > size - out.size())
+    const idx::Inflated result = idx::inflate_into(zs, in, out, size, false);
+    switch (result.status) {
+        case idx::Inflated::complete: break;
+        case idx::Inflated::over_limit:
             throw format_error(member + " inflates to more than the " + std::to_string(size) +
                                " bytes its zip entry declares");
-        out.insert(out.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(produced));
-        if (rc == Z_STREAM_END) break;
-        if (rc == Z_MEM_ERROR) throw std::bad_alloc();
-        if (rc == Z_BUF_ERROR && zs.avail_in == 0 && in_pos == in.size())
+        case idx::Inflated::truncated:
             throw format_error(member + " is a truncated deflate stream: expected more compressed data, found the "
                                "end of its " + std::to_string(in.size()) + " bytes");
-        if (rc != Z_OK && rc != Z_BUF_ERROR)
+        case idx::Inflated::corrupt:
             throw format_error(member + " is a corrupt deflate stream: " +
-                               (zs.msg != nullptr ? std::string(zs.msg) : "error " + std::to_string(rc)));
+                               (result.message != nullptr ? std::string(result.message)
+                                                          : "error " + std::to_string(result.code)));
     }
     if (out.size() != size)
         throw format_error(member + " inflates to " + std::to_string(out.size()) + " bytes: expected the " +

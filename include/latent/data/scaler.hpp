@@ -1,7 +1,8 @@
 #pragma once
 // Per-feature scaling of tabular data: standardisation (zero mean, unit variance) or min-max to [0, 1], fitted on
-// the training data only and applied unchanged to validation, test and inference data. A scaler is saved as three
-// NumPy arrays (to_npz, then write_npz from io/numpy.hpp) and read back with from_npz.
+// the training data only and applied unchanged to validation, test and inference data. A scaler travels inside the
+// model file (save_model(model, path, scaler) in io/model_file.hpp), or alone as three NumPy arrays (to_npz, then
+// write_npz from io/numpy.hpp; read back with from_npz).
 
 #include "latent/core/error.hpp"
 #include "latent/core/finite.hpp"
@@ -150,15 +151,28 @@ public:
                                "equal, non-zero length, found " + npy_type_name(offset.type()) + " " +
                                NpyArray::shape_text(offset.shape()) + " and " + npy_type_name(scale.type()) + " " +
                                NpyArray::shape_text(scale.shape()));
+        return from_saved(kind.as<std::uint8_t>()[0], offset.as<double>(), scale.as<double>(), "latent::Scaler::from_npz");
+    }
+
+    /// A scaler from the fields a file stored (from_npz, or a model file's scaler section); `reader` starts the
+    /// messages. throws: format_error for an unknown scaling, no features, lengths that differ, a non-finite
+    /// offset, or a scale that is not finite and > 0.
+    static Scaler from_saved(std::uint8_t scaling, std::vector<double> offset, std::vector<double> scale,
+                             const std::string& reader) {
+        if (scaling > 1)
+            throw format_error(reader + ": expected scaling 0 (standard) or 1 (min-max), found " + std::to_string(scaling));
+        if (offset.size() != scale.size() || offset.empty())
+            throw format_error(reader + ": expected offsets and scales of one equal, non-zero length, found " +
+                               std::to_string(offset.size()) + " and " + std::to_string(scale.size()));
         Scaler s;
-        s.scaling_ = static_cast<Scaling>(kind.as<std::uint8_t>()[0]);
-        s.offset_ = offset.as<double>();
-        s.scale_ = scale.as<double>();
+        s.scaling_ = static_cast<Scaling>(scaling);
+        s.offset_ = std::move(offset);
+        s.scale_ = std::move(scale);
         for (std::size_t f = 0; f < s.features(); ++f)
             if (!is_finite(s.offset_[f]) || !is_finite(s.scale_[f]) || !(s.scale_[f] > 0))
-                throw format_error("latent::Scaler::from_npz: expected a finite offset and a finite scale > 0 for "
-                                   "feature " + std::to_string(f) + ", found " + std::to_string(s.offset_[f]) +
-                                   " and " + std::to_string(s.scale_[f]));
+                throw format_error(reader + ": expected a finite offset and a finite scale > 0 for feature " +
+                                   std::to_string(f) + ", found " + std::to_string(s.offset_[f]) + " and " +
+                                   std::to_string(s.scale_[f]));
         return s;
     }
 

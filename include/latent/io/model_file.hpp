@@ -1,15 +1,20 @@
 #pragma once
 // One file per model: magic, format version, the architecture signature derived from the model's type,
 // scalar type, parameter count, the parameters, the buffers of architectures that have them (BatchNorm's
-// running statistics), and a CRC-32 of all of it. Written atomically; read completely and checked before a
-// single parameter of the model is touched.
+// running statistics), optionally the Scaler fitted on the training data, and a CRC-32 of all of it. Written
+// atomically; read completely and checked before a single parameter of the model is touched.
 //
 // Layout (integers little-endian):
 //   "LATENTMF"  u16 format_major  u16 format_minor  u32 scalar_bytes
 //   u64 signature_length  signature  u64 parameter_count  parameters
-//   [u64 buffer_count  buffers: only when the signature names layers with buffers]  u32 crc32(everything before)
+//   [u64 buffer_count  buffers: only when the signature names layers with buffers]
+//   [u8 scaling  u64 features  f64 offset[features]  f64 scale[features]: format 1.1, only with a scaler]
+//   u32 crc32(everything before)
+// A file without a scaler is written as format 1.0, byte for byte as before; one with a scaler as 1.1, which a
+// reader of 1.0 refuses as "written by a newer latent" instead of dropping the scaler.
 
 #include "latent/core/error.hpp"
+#include "latent/data/scaler.hpp"
 #include "latent/io/atomic_file.hpp"
 #include "latent/layers/layer.hpp"
 
@@ -24,6 +29,7 @@
 #include <filesystem>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -35,7 +41,7 @@ static_assert(std::endian::native == std::endian::little, "latent's model files 
 
 inline constexpr std::string_view model_file_magic = "LATENTMF";
 inline constexpr std::uint16_t model_file_major = 1;
-inline constexpr std::uint16_t model_file_minor = 0;
+inline constexpr std::uint16_t model_file_minor = 1;
 
 /// What save_model and load_model need: a signature naming the architecture, and the parameters (and the
 /// buffers, for a model whose buffer_count is not 0).
@@ -178,18 +184,23 @@ inline std::vector<std::uint8_t> read_whole_file(const std::filesystem::path& pa
 
 }  // namespace detail
 
-/// Encodes a model as the bytes of a model file.
+namespace detail {
+
+/// The fields of a scaler section: 1 + 8 + 16 bytes per feature.
+inline std::size_t scaler_section_size(const Scaler& scaler) { return 1 + 8 + 16 * scaler.features(); }
+
 template <SavableModel M>
-std::vector<std::uint8_t> serialize_model(const M& model) {
+std::vector<std::uint8_t> serialize_model_file(const M& model, const Scaler* scaler) {
     using S = typename M::scalar;
     const std::string signature = M::signature();
     const auto parameters = model.parameters();
     constexpr std::size_t buffer_count = buffer_count_of<M>;
     detail::ByteWriter out(model_file_magic.size() + 2 + 2 + 4 + 8 + signature.size() + 8 + parameters.size_bytes() +
-                           (buffer_count > 0 ? 8 + buffer_count * sizeof(S) : 0) + 4);
+                           (buffer_count > 0 ? 8 + buffer_count * sizeof(S) : 0) +
+                           (scaler ? scaler_section_size(*scaler) : 0) + 4);
     out.put(model_file_magic.data(), model_file_magic.size());
     out.put(model_file_major);
-    out.put(model_file_minor);
+    out.put(std::uint16_t(scaler ? 1 : 0));  // the oldest format that holds what is written
     out.put(std::uint32_t(sizeof(S)));
     out.put(std::uint64_t(signature.size()));
     out.put(signature.data(), signature.size());
@@ -200,20 +211,35 @@ std::vector<std::uint8_t> serialize_model(const M& model) {
         out.put(std::uint64_t(buffers.size()));
         out.put(buffers.data(), buffers.size_bytes());
     }
+    if (scaler) {
+        out.put(std::uint8_t(scaler->scaling()));
+        out.put(std::uint64_t(scaler->features()));
+        out.put(scaler->offset().data(), scaler->features() * sizeof(double));
+        out.put(scaler->scale().data(), scaler->features() * sizeof(double));
+    }
     out.put(detail::crc32_of(out.written()));
     return std::move(out).take();
 }
 
-/// Checks a model file's bytes completely, then sets the model's parameters from them.
-/// Throws format_error (not a model file, another major or a newer minor format version, truncated, corrupt) or
-/// architecture_error (another architecture or scalar type); the model is unchanged when it throws.
 template <SavableModel M>
-void deserialize_model(M& model, std::span<const std::uint8_t> bytes, const std::filesystem::path& path = "<memory>") {
+void check_scaler_width(const Scaler& scaler, const char* caller) {
+    if constexpr (requires { M::input_size; })
+        if (scaler.features() != M::input_size)
+            throw shape_error(std::string(caller) + ": expected a scaler of " + std::to_string(M::input_size) +
+                              " features, the model's input size, found " + std::to_string(scaler.features()));
+}
+
+/// Checks a model file's bytes completely, sets the model's parameters from them and returns its scaler, if it
+/// holds one (and refuses a file without one when `scaler_required`). Nothing is changed when it throws.
+template <SavableModel M>
+std::optional<Scaler> deserialize_model_file(M& model, std::span<const std::uint8_t> bytes,
+                                             const std::filesystem::path& path, bool scaler_required) {
     using S = typename M::scalar;
     const std::string where = "latent::load_model: " + path.string();
     const auto body = detail::checked_body(bytes, path, detail::model_file_format);
     detail::ByteReader fields(body, path);
-    fields.take(model_file_magic.size() + 4, "header");
+    fields.take(model_file_magic.size() + 2, "header");
+    const auto minor = fields.read<std::uint16_t>("format version");
     const auto scalar_bytes = fields.read<std::uint32_t>("scalar size");
     const auto signature_length = fields.read<std::uint64_t>("signature length");
     const auto signature_bytes = fields.take(std::size_t(signature_length), "signature");
@@ -238,12 +264,71 @@ void deserialize_model(M& model, std::span<const std::uint8_t> bytes, const std:
                                " buffers (running statistics), found " + std::to_string(found));
         buffers = fields.take(buffer_count * sizeof(S), "buffers");
     }
+    std::optional<Scaler> scaler;
+    if (minor >= 1) {  // format 1.1 and later: a scaler section follows
+        const auto scaling = fields.read<std::uint8_t>("scaler kind");
+        const auto features = fields.read<std::uint64_t>("scaler width");
+        // Checked against the bytes present before anything is allocated: a hostile width cannot over-allocate.
+        if (features > fields.remaining() / 16)
+            throw format_error(where + " is truncated: expected " + std::to_string(features) +
+                               " scaler features (16 bytes each), found " + std::to_string(fields.remaining()) +
+                               " bytes");
+        const auto n = std::size_t(features);
+        std::vector<double> offset(n), scale(n);
+        if (n > 0) {
+            std::memcpy(offset.data(), fields.take(n * 8, "scaler offsets").data(), n * 8);
+            std::memcpy(scale.data(), fields.take(n * 8, "scaler scales").data(), n * 8);
+        }
+        scaler = Scaler::from_saved(scaling, std::move(offset), std::move(scale), where + ": its scaler");
+        if constexpr (requires { M::input_size; })
+            if (scaler->features() != M::input_size)
+                throw format_error(where + ": expected a scaler of " + std::to_string(M::input_size) +
+                                   " features, the model's input size, found " + std::to_string(scaler->features()));
+    }
     if (fields.remaining() != 0)
         throw format_error(where + ": expected the file to end after the " +
-                           (buffer_count > 0 ? "buffers" : "parameters") + ", found " +
+                           (scaler ? "scaler" : buffer_count > 0 ? "buffers" : "parameters") + ", found " +
                            std::to_string(fields.remaining()) + " more bytes");
+    if (scaler_required && !scaler)
+        throw format_error(where + ": expected a scaler (a file written by save_model(model, path, scaler)), found a "
+                                   "model file without one");
     std::memcpy(model.parameters().data(), payload.data(), payload.size());
     if constexpr (buffer_count > 0) std::memcpy(model.buffers().data(), buffers.data(), buffers.size());
+    return scaler;
+}
+
+}  // namespace detail
+
+/// Encodes a model as the bytes of a model file (format 1.0).
+template <SavableModel M>
+std::vector<std::uint8_t> serialize_model(const M& model) {
+    return detail::serialize_model_file(model, nullptr);
+}
+
+/// Encodes a model and the scaler fitted on its training data (format 1.1).
+/// requires: scaler.features() == M::input_size (else shape_error).
+template <SavableModel M>
+std::vector<std::uint8_t> serialize_model(const M& model, const Scaler& scaler) {
+    detail::check_scaler_width<M>(scaler, "latent::save_model");
+    return detail::serialize_model_file(model, &scaler);
+}
+
+/// Checks a model file's bytes completely, then sets the model's parameters from them. A file that also holds a
+/// scaler loads too: the scaler is checked and not returned (the overload with a Scaler returns it).
+/// Throws format_error (not a model file, another major or a newer minor format version, truncated, corrupt, a
+/// scaler section that is wrong) or architecture_error (another architecture or scalar type); the model is
+/// unchanged when it throws.
+template <SavableModel M>
+void deserialize_model(M& model, std::span<const std::uint8_t> bytes, const std::filesystem::path& path = "<memory>") {
+    detail::deserialize_model_file(model, bytes, path, false);
+}
+
+/// As above, and sets `scaler` from the file's scaler section.
+/// throws: also format_error for a file saved without a scaler; model and scaler are unchanged when it throws.
+template <SavableModel M>
+void deserialize_model(M& model, Scaler& scaler, std::span<const std::uint8_t> bytes,
+                       const std::filesystem::path& path = "<memory>") {
+    scaler = std::move(*detail::deserialize_model_file(model, bytes, path, true));
 }
 
 /// Writes `model` to `path` atomically: a crash or error leaves any previous file at `path` intact.
@@ -255,11 +340,29 @@ void save_model(const M& model, const std::filesystem::path& path) {
     file.commit();
 }
 
+/// Writes `model` and the scaler fitted on its training data to `path` atomically, so that inference applies the
+/// same transform. requires: scaler.features() == M::input_size (else shape_error, and nothing is written).
+template <SavableModel M>
+void save_model(const M& model, const std::filesystem::path& path, const Scaler& scaler) {
+    const auto bytes = serialize_model(model, scaler);
+    AtomicFile file(path);
+    file.write(bytes.data(), bytes.size());
+    file.commit();
+}
+
 /// Loads parameters saved by save_model into `model`; on any error the model is unchanged.
 template <SavableModel M>
 void load_model(M& model, const std::filesystem::path& path) {
     const auto bytes = detail::read_whole_file(path, "latent::load_model");
     deserialize_model(model, bytes, path);
+}
+
+/// Loads a model and its scaler saved by save_model(model, path, scaler); on any error both are unchanged.
+/// throws: as load_model, and format_error for a file saved without a scaler.
+template <SavableModel M>
+void load_model(M& model, Scaler& scaler, const std::filesystem::path& path) {
+    const auto bytes = detail::read_whole_file(path, "latent::load_model");
+    deserialize_model(model, scaler, bytes, path);
 }
 
 /// A model of type M with the parameters saved in `path`.

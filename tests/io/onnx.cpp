@@ -283,6 +283,13 @@ TEST_CASE("GaussianSample exports its means, Dropout nothing, and a tied decoder
     CHECK(onnx.values<float>("layer1.weight") == std::vector<float>(twin.begin(), twin.end()));
 }
 
+TEST_CASE("a list that computes nothing at inference is one Identity from input to output") {
+    const Exported onnx(encode_onnx(Model<Sequential<Input<4>, Dropout<25>>>{}));
+    CHECK(onnx.op_types() == std::vector<std::string>{"Identity"});
+    CHECK(strings(onnx.nodes.front(), 1) == std::vector<std::string>{"input"});
+    CHECK(one(onnx.nodes.front(), 2).bytes == "output");
+}
+
 TEST_CASE("a double model exports double tensors") {
     const Exported onnx(encode_onnx(Autoencoder<Sequential<Dense<2, 1>>, Sequential<Dense<1, 2>>, backend::basic_cpu<double>>{}));
     CHECK(one(onnx.initializer("layer0.weight"), 2).value == 11);  // DOUBLE

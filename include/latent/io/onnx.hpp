@@ -156,7 +156,7 @@ public:
     /// Adds an initializer (a constant tensor) of `values` with `dims`; returns its name.
     template <class T>
     std::string initializer(const std::string& name, std::initializer_list<std::int64_t> dims,
-                                   std::span<const T> values) {
+                            std::span<const T> values) {
         ProtoWriter t;
         for (const std::int64_t d : dims) t.varint(onnx_field::tensor_dims, d);
         OnnxDataType type = OnnxDataType::int64;
@@ -196,7 +196,7 @@ private:
         std::string output;
         std::vector<std::string> attributes;  // encoded AttributeProtos
     };
-    // A node reading tensor `x` names its output after the node; names are unique since nodes are named by layer.
+    // Each node's output is named after the node, and nodes after their layer's index: names never collide.
     std::vector<Node> nodes_;
     std::vector<ProtoWriter> initializers_;
     std::string flowing_ = "input";

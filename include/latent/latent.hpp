@@ -75,7 +75,9 @@
 #include "latent/io/image_grid.hpp"
 #include "latent/io/model_file.hpp"
 #include "latent/io/numpy.hpp"
+#include "latent/io/onnx.hpp"
 #include "latent/io/plot.hpp"
 #include "latent/io/png.hpp"
+#include "latent/io/protobuf.hpp"
 #include "latent/io/safetensors.hpp"
 

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <limits>
 #include <numeric>
 #include <span>
@@ -77,6 +78,14 @@ inline std::vector<bool> pareto_front(std::span<const double> x, std::span<const
     return front;
 }
 
+/// The pieces one after another (appended: g++ 12 at -O3 gives false -Wrestrict reports for "text" + std::string,
+/// GCC bug 105329).
+inline std::string joined(std::initializer_list<std::string_view> pieces) {
+    std::string text;
+    for (const std::string_view piece : pieces) text += piece;
+    return text;
+}
+
 inline std::string number_text(double value) {
     std::string text;
     append_number(text, value);
@@ -92,7 +101,7 @@ inline std::string rounded(double value, int digits = 4) {
 
 /// A member's name as a file name: letters, digits, '-' and '.', the rest '_'.
 inline std::string file_stem(std::size_t index, std::string_view name) {
-    std::string stem = "m" + std::to_string(index) + "-";
+    std::string stem = joined({"m", std::to_string(index), "-"});
     for (const char c : name)
         stem += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.') ? c : '_';
     return stem;
@@ -109,11 +118,11 @@ inline constexpr std::string_view run_record_magic = "latent experiment run 1";
 
 /// The record of one finished run: a few lines of text, written atomically, so that a run either counts or reruns.
 inline void write_run_record(const std::filesystem::path& path, std::uint64_t experiment, const RunResult& run) {
-    std::string text(run_record_magic);
-    text += "\nexperiment " + std::to_string(experiment) + "\nmember " + std::to_string(run.member) + "\nseed " +
-            std::to_string(run.seed) + "\nbest_validation_loss " + number_text(run.best_validation_loss) +
-            "\nbest_epoch " + std::to_string(run.best_epoch) + "\nseconds_per_epoch " +
-            number_text(run.seconds_per_epoch) + "\nsamples_per_second " + number_text(run.samples_per_second) + "\n";
+    const std::string text =
+        joined({run_record_magic, "\nexperiment ", std::to_string(experiment), "\nmember ", std::to_string(run.member),
+                "\nseed ", std::to_string(run.seed), "\nbest_validation_loss ", number_text(run.best_validation_loss),
+                "\nbest_epoch ", std::to_string(run.best_epoch), "\nseconds_per_epoch ",
+                number_text(run.seconds_per_epoch), "\nsamples_per_second ", number_text(run.samples_per_second), "\n"});
     AtomicFile file(path);
     file.write(text.data(), text.size());
     file.commit();
@@ -215,7 +224,7 @@ inline Leaderboard summarise(std::span<const MemberInfo> members, std::span<cons
         result.seconds_per_epoch /= n;
         result.samples_per_second /= n;
         result.model_file = std::filesystem::path("models") /
-                            (file_stem(m, members[m].name) + "-seed" + std::to_string(result.best_seed) + ".latent");
+                            joined({file_stem(m, members[m].name), "-seed", std::to_string(result.best_seed), ".latent"});
         board.members.push_back(std::move(result));
     }
     std::vector<double> x, y;
@@ -239,11 +248,11 @@ inline std::string leaderboard_markdown(const Leaderboard& board) {
                        "s / epoch | samples / s | Pareto |\n|---:|---|---:|---:|---:|---:|---:|---:|:---:|\n";
     for (std::size_t i = 0; i < board.members.size(); ++i) {
         const MemberResult& m = board.members[i];
-        text += "| " + std::to_string(i + 1) + " | `" + m.info.name + "` | " + std::to_string(m.info.parameters) +
-                " | " + std::to_string(m.info.flops_per_sample) + " | " + detail::rounded(m.mean_loss) + " ± " +
-                detail::rounded(m.loss_spread, 2) + " | " + std::to_string(m.losses.size()) + " | " +
-                detail::rounded(m.seconds_per_epoch, 3) + " | " + detail::rounded(m.samples_per_second, 3) + " | " +
-                (m.pareto ? "yes" : "") + " |\n";
+        text += detail::joined({"| ", std::to_string(i + 1), " | `", m.info.name, "` | ", std::to_string(m.info.parameters),
+                                " | ", std::to_string(m.info.flops_per_sample), " | ", detail::rounded(m.mean_loss),
+                                " ± ", detail::rounded(m.loss_spread, 2), " | ", std::to_string(m.losses.size()), " | ",
+                                detail::rounded(m.seconds_per_epoch, 3), " | ", detail::rounded(m.samples_per_second, 3),
+                                " | ", m.pareto ? "yes" : "", " |\n"});
     }
     return text;
 }
@@ -256,13 +265,16 @@ inline std::string leaderboard_csv(const Leaderboard& board) {
     for (std::size_t i = 0; i < board.members.size(); ++i) {
         const MemberResult& m = board.members[i];
         std::string losses;
-        for (const double loss : m.losses) losses += (losses.empty() ? "" : ";") + detail::number_text(loss);
-        text += std::to_string(i + 1) + ',' + detail::csv_field(m.info.name) + ',' + detail::csv_field(m.info.signature) +
-                ',' + std::to_string(m.info.parameters) + ',' + std::to_string(m.info.flops_per_sample) + ',' +
-                detail::number_text(m.mean_loss) + ',' + detail::number_text(m.loss_spread) + ',' + losses + ',' +
-                std::to_string(m.best_seed) + ',' + detail::number_text(m.seconds_per_epoch) + ',' +
-                detail::number_text(m.samples_per_second) + ',' + (m.pareto ? "1" : "0") + ',' +
-                detail::csv_field(m.model_file.string()) + '\n';
+        for (const double loss : m.losses) {
+            if (!losses.empty()) losses += ';';
+            losses += detail::number_text(loss);
+        }
+        text += detail::joined({std::to_string(i + 1), ",", detail::csv_field(m.info.name), ",",
+                                detail::csv_field(m.info.signature), ",", std::to_string(m.info.parameters), ",",
+                                std::to_string(m.info.flops_per_sample), ",", detail::number_text(m.mean_loss), ",",
+                                detail::number_text(m.loss_spread), ",", losses, ",", std::to_string(m.best_seed), ",",
+                                detail::number_text(m.seconds_per_epoch), ",", detail::number_text(m.samples_per_second),
+                                ",", m.pareto ? "1" : "0", ",", detail::csv_field(m.model_file.string()), "\n"});
     }
     return text;
 }

@@ -134,7 +134,7 @@ inline Leaderboard run_members(std::span<const MemberInfo> members, std::span<co
     for (std::size_t index = group.rank; index < jobs; index += group.size) {
         const std::size_t m = index / seed_count;
         const std::uint64_t seed = options.seeds[index % seed_count];
-        const std::string stem = file_stem(m, members[m].name) + "-seed" + std::to_string(seed);
+        const std::string stem = joined({file_stem(m, members[m].name), "-seed", std::to_string(seed)});
         const std::filesystem::path record = runs_directory / (stem + ".run");
         RunResult run;
         if (std::filesystem::exists(record)) {
@@ -206,7 +206,10 @@ inline void make_names_unique(std::vector<MemberInfo>& members) {
         std::size_t repeats = 1;
         for (std::size_t j = 0; j < i; ++j)
             if (members[j].name == members[i].name || members[j].name.starts_with(members[i].name + " #")) ++repeats;
-        if (repeats > 1) members[i].name += " #" + std::to_string(repeats);
+        if (repeats > 1) {
+            members[i].name += " #";
+            members[i].name += std::to_string(repeats);
+        }
     }
 }
 
@@ -225,10 +228,13 @@ std::string member_name() {
     using Encoder = typename M::encoder_type;
     std::string name = shape_text<typename Encoder::input_shape>();
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-        ((name += "-" + shape_text<typename Encoder::template layer<I>::output_shape>()), ...);
+        ((name += '-', name += shape_text<typename Encoder::template layer<I>::output_shape>()), ...);
     }(std::make_index_sequence<Encoder::depth>{});
     using First = typename Encoder::template layer<0>;
-    if constexpr (requires { First::activation::name(); }) name += " " + First::activation::name();
+    if constexpr (requires { First::activation::name(); }) {
+        name += ' ';
+        name += First::activation::name();
+    }
     return name;
 }
 
@@ -264,14 +270,15 @@ Leaderboard run_experiment(Family<Ms...>, const Dataset<E>& train, const Dataset
     // sizes, the optimizer and the loss.
     std::string description;
     for (const MemberInfo& member : members) description += member.signature + "\n";
-    description += "epochs " + std::to_string(options.epochs) + " batch " + std::to_string(options.batch_size) +
-                   " train " + std::to_string(train.size()) + " validation " + std::to_string(validation.size()) +
-                   " optimizer " + O::name() + " " + detail::number_text(optimizer.learning_rate()) + " loss " +
-                   L::name();
+    description += detail::joined({"epochs ", std::to_string(options.epochs), " batch ", std::to_string(options.batch_size),
+                                   " train ", std::to_string(train.size()), " validation ",
+                                   std::to_string(validation.size()), " optimizer ", O::name(), " ",
+                                   detail::number_text(optimizer.learning_rate()), " loss ", L::name()});
     if constexpr (StatefulOptimizer<O>) {
         OptimizerState<typename O::scalar> state;
         optimizer.save_state(state);
-        description += " " + state.settings;
+        description += ' ';
+        description += state.settings;
     }
 
     detail::MemberJob job{&train, &validation, &optimizer, &loss,

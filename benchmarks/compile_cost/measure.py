@@ -12,20 +12,23 @@ import subprocess
 import sys
 import time
 
+# name: (source, extra flags)
 UNITS = {
-    "one Dense model (deep_autoencoder)": "examples/02_deep_autoencoder.cpp",
-    "12 Dense members by hand": "benchmarks/compile_cost/dense_by_hand.cpp",
-    "12 Dense members, run_experiment": "benchmarks/compile_cost/dense_family.cpp",
-    "15 Dense members, architecture_search": "examples/16_architecture_search.cpp",
-    "one conv model (conv_autoencoder)": "examples/12_conv_autoencoder.cpp",
-    "4 conv members, run_experiment": "benchmarks/compile_cost/conv_family.cpp",
+    "one Dense model (deep_autoencoder)": ("examples/02_deep_autoencoder.cpp", []),
+    "12 Dense members by hand": ("benchmarks/compile_cost/dense_by_hand.cpp", []),
+    "3 Dense members, run_experiment": ("benchmarks/compile_cost/dense_family.cpp", ["-DLATENT_CODES=2"]),
+    "12 Dense members, run_experiment": ("benchmarks/compile_cost/dense_family.cpp", []),
+    "15 Dense members, architecture_search": ("examples/16_architecture_search.cpp", []),
+    "one conv model (conv_autoencoder)": ("examples/12_conv_autoencoder.cpp", []),
+    "1 conv member, run_experiment": ("benchmarks/compile_cost/conv_family.cpp", ["-DLATENT_MEMBERS=Conv<16, 16>"]),
+    "4 conv members, run_experiment": ("benchmarks/compile_cost/conv_family.cpp", []),
 }
 
 
-def measure(compiler, opt, source):
+def measure(compiler, opt, source, extra):
     command = ["/usr/bin/time", "-v", compiler, "-std=c++20", opt, "-DNDEBUG", "-DLATENT_WITH_BLAS", "-march=native",
                "-Iinclude", "-Iexamples", "-isystem", "/usr/include/eigen3", "-isystem",
-               "/usr/include/x86_64-linux-gnu/openblas-pthread", "-c", source, "-o", "/dev/null"]
+               "/usr/include/x86_64-linux-gnu/openblas-pthread", *extra, "-c", source, "-o", "/dev/null"]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(f"{source} did not compile:\n{result.stderr[-3000:]}")
@@ -44,10 +47,10 @@ def main():
     parser.add_argument("names", nargs="*", help="which rows (substrings of their names); all by default")
     args = parser.parse_args()
     print(f"| translation unit ({args.compiler} {args.opt}) | wall s | CPU s | peak MB |\n|---|---:|---:|---:|")
-    for name, source in UNITS.items():
+    for name, (source, extra) in UNITS.items():
         if args.names and not any(n in name for n in args.names):
             continue
-        wall, cpu, peak = measure(args.compiler, args.opt, source)
+        wall, cpu, peak = measure(args.compiler, args.opt, source, extra)
         print(f"| {name} | {wall:.1f} | {cpu:.1f} | {peak:.0f} |", flush=True)
 
 

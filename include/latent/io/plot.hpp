@@ -395,7 +395,7 @@ struct ParetoPlotOptions {
 };
 
 /// Writes `<png without extension>.csv` (name,x,y,spread,on_front), then a PNG scatter of y against x, log x, each
-/// point named and with its error bar, the points on the front joined in order of x.
+/// point with its error bar, the points on the front joined in order of x and named.
 /// requires: at least one point; x > 0 and finite, y and spread finite.
 /// throws: argument_error (no points, a bad value, bad path), file_error, tool_error (gnuplot missing or failing).
 inline void save_pareto_plot(const std::filesystem::path& png, std::span<const ParetoPoint> points,
@@ -422,20 +422,25 @@ inline void save_pareto_plot(const std::filesystem::path& png, std::span<const P
     std::sort(front.begin(), front.end(), [](const ParetoPoint* a, const ParetoPoint* b) { return a->x < b->x; });
 
     const std::string source = detail::gnuplot_string(csv.string());
-    // The front as an inline data block: numbers only, so no name reaches gnuplot outside a quoted string.
+    // The front as an inline data block (comma-separated like the CSV, for the separator set): numbers only, so no
+    // name reaches gnuplot outside a quoted string.
     std::string script = "$front << EOD\n";
     for (const ParetoPoint* p : front) {
         detail::append_number(script, p->x);
-        script += ' ';
+        script += ',';
         detail::append_number(script, p->y);
         script += '\n';
     }
     script += "EOD\nset title " + detail::gnuplot_string(options.title) + "\nset xlabel " +
               detail::gnuplot_string(options.x_label) + "\nset ylabel " + detail::gnuplot_string(options.y_label) +
-              "\nset logscale x\nset grid\nset key top right\nset offsets graph 0.05, graph 0.15, graph 0.05, graph 0.05\n"
+              "\nset logscale x\nset format x '%.0s%c'\nset grid\nset key top right\n"
+              "set offsets graph 0.05, graph 0.15, graph 0.05, graph 0.05\n"
+              // Every point with its error bar; the front's points joined, red, and named (the others crowd where
+              // members share most of their parameters: the table names them).
               "plot " + source + " skip 1 using 2:3:4 with yerrorbars pt 7 ps 0.8 lc rgb '#1f77b4' title 'member', \\\n"
-              "    $front using 1:2 with lines lw 2 lc rgb '#d62728' title 'Pareto front', \\\n"
-              "    " + source + " skip 1 using 2:3:1 with labels left offset 0.6,0.4 font ',8' notitle\n";
+              "    $front using 1:2 with linespoints pt 7 ps 1.1 lw 2 lc rgb '#d62728' title 'Pareto front', \\\n"
+              "    " + source + " skip 1 using 2:3:(column(5) == 1 ? stringcolumn(1) : '') with labels left "
+              "offset 0.8,0.5 font ',9' notitle\n";
     detail::plot_with_gnuplot(function, png, csv, data, "pngcairo noenhanced size 900,600 font ',11'", script);
 }
 

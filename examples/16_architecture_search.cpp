@@ -16,21 +16,27 @@
 #include <algorithm>
 #include <iostream>
 #include <thread>
+#include <type_traits>
 
 using namespace latent;
 
-template <std::size_t Code>
-using Depth1 = Autoencoder<Sequential<Dense<784, Code>>, Sequential<Dense<Code, 784, Sigmoid>>>;
-template <std::size_t Code>
-using Depth2 = Autoencoder<Sequential<Dense<784, 128, ReLU>, Dense<128, Code>>,
-                           Sequential<Dense<Code, 128, ReLU>, Dense<128, 784, Sigmoid>>>;
-template <std::size_t Code>
-using Depth3 = Autoencoder<Sequential<Dense<784, 128, ReLU>, Dense<128, 64, ReLU>, Dense<64, Code>>,
-                           Sequential<Dense<Code, 64, ReLU>, Dense<64, 128, ReLU>, Dense<128, 784, Sigmoid>>>;
+// A member from its hidden widths and code size: the encoder DenseStack<ReLU, 784, hidden..., code> (linear code
+// layer), the decoder its mirror with a Sigmoid output (AutoencoderFor).
+template <class Hidden, std::size_t Code>
+struct Funnel;
+template <auto... Hidden, std::size_t Code>
+struct Funnel<Values<Hidden...>, Code> {
+    using type = AutoencoderFor<DenseStack<ReLU, 784, Hidden..., Code>>;
+};
+template <class Hidden, class Code>
+using Member = typename Funnel<Hidden, Code::value>::type;
 
-template <std::size_t... Codes>
-using Members = Family<Depth1<Codes>..., Depth2<Codes>..., Depth3<Codes>...>;
-using Search = Members<2, 3, 8, 16, 32>;
+// Depths 1, 2 and 3 times the code sizes, the code varying fastest.
+using Search = product_t<Member, Types<Values<>, Values<128>, Values<128, 64>>, Values<2, 3, 8, 16, 32>>;
+static_assert(std::is_same_v<Search::member<0>, Autoencoder<Sequential<Dense<784, 2>>, Sequential<Dense<2, 784, Sigmoid>>>>);
+static_assert(std::is_same_v<Search::member<14>,
+                             Autoencoder<Sequential<Dense<784, 128, ReLU>, Dense<128, 64, ReLU>, Dense<64, 32>>,
+                                         Sequential<Dense<32, 64, ReLU>, Dense<64, 128, ReLU>, Dense<128, 784, Sigmoid>>>>);
 static_assert(Search::size == 15);
 
 int main(int argc, char** argv) try {

@@ -10,8 +10,10 @@
 
 #include "example_options.hpp"
 
+#include <latent/experiments/family.hpp>
 #include <latent/experiments/runner.hpp>
 #include <latent/latent.hpp>
+#include <latent/models/generators.hpp>
 
 #include <algorithm>
 #include <iostream>

@@ -137,26 +137,27 @@ inline Leaderboard run_members(std::span<const MemberInfo> members, std::span<co
         const std::string stem = joined({file_stem(m, members[m].name), "-seed", std::to_string(seed)});
         const std::filesystem::path record = runs_directory / (stem + ".run");
         RunResult run;
-        if (std::filesystem::exists(record)) {
-            run = read_run_record(record, experiment, m, seed);
-        } else {
-            if (options.max_runs != 0 && trained == options.max_runs) continue;
-            job.fit.seed = seed;
-            job.model_file = models_directory / (stem + ".latent");
-            try {
+        // Every process must meet the others in any() below, also when this one fails (a run, or another
+        // experiment's record): the failure is rethrown there.
+        try {
+            if (std::filesystem::exists(record)) {
+                run = read_run_record(record, experiment, m, seed);
+            } else {
+                if (options.max_runs != 0 && trained == options.max_runs) continue;
+                job.fit.seed = seed;
+                job.model_file = models_directory / (stem + ".latent");
                 run = trainers[m](job, m);
-            } catch (...) {
-                // Every process must meet the others in any() below; the failure is rethrown there.
-                failure = std::current_exception();
-                break;
+                write_run_record(record, experiment, run);
+                ++trained;
+                if (options.log)
+                    *options.log << "[" << (index + 1) << "/" << jobs << "] " << members[m].name << ", seed " << seed
+                                 << ": best validation loss " << rounded(run.best_validation_loss, 6) << " (epoch "
+                                 << run.best_epoch << "), " << rounded(run.seconds_per_epoch, 3) << " s/epoch"
+                                 << std::endl;
             }
-            write_run_record(record, experiment, run);
-            ++trained;
-            if (options.log)
-                *options.log << "[" << (index + 1) << "/" << jobs << "] " << members[m].name << ", seed " << seed
-                             << ": best validation loss " << rounded(run.best_validation_loss, 6) << " (epoch "
-                             << run.best_epoch << "), " << rounded(run.seconds_per_epoch, 3) << " s/epoch"
-                             << std::endl;
+        } catch (...) {
+            failure = std::current_exception();
+            break;
         }
         double* slot = slots.data() + index * fields;
         slot[0] = 1;

@@ -62,6 +62,8 @@
 #include "latent/training/schedule.hpp"
 #include "latent/training/trainer.hpp"
 
+#include "latent/experiments/runner.hpp"
+
 #include "latent/data/corruption.hpp"
 #include "latent/data/csv.hpp"
 #include "latent/data/dataset.hpp"

@@ -377,6 +377,73 @@ inline void save_histogram(const std::filesystem::path& png, std::initializer_li
     save_histogram(png, std::span<const HistogramSeries>(series.begin(), series.size()), options);
 }
 
+/// One point of save_pareto_plot: a named result, its cost (x), its value (y) with a spread, and whether it is on
+/// the Pareto front.
+struct ParetoPoint {
+    std::string_view name;
+    double x = 0;
+    double y = 0;
+    double spread = 0;  ///< drawn as an error bar of +- spread
+    bool on_front = false;
+};
+
+/// Titles of save_pareto_plot.
+struct ParetoPlotOptions {
+    std::string title = "Pareto front";
+    std::string x_label = "cost";
+    std::string y_label = "value";
+};
+
+/// Writes `<png without extension>.csv` (name,x,y,spread,on_front), then a PNG scatter of y against x, log x, each
+/// point with its error bar, the points on the front joined in order of x and named.
+/// requires: at least one point; x > 0 and finite, y and spread finite.
+/// throws: argument_error (no points, a bad value, bad path), file_error, tool_error (gnuplot missing or failing).
+inline void save_pareto_plot(const std::filesystem::path& png, std::span<const ParetoPoint> points,
+                             const ParetoPlotOptions& options = {}) {
+    constexpr std::string_view function = "latent::save_pareto_plot";
+    const std::filesystem::path csv = detail::plot_csv_path(function, png);
+    if (points.empty()) throw argument_error("latent::save_pareto_plot: expected at least one point, found none");
+    std::string data = "name,x,y,spread,on_front\n";
+    std::vector<const ParetoPoint*> front;
+    for (const ParetoPoint& p : points) {
+        if (!(is_finite(p.x) && p.x > 0) || !is_finite(p.y) || !is_finite(p.spread))
+            throw argument_error("latent::save_pareto_plot: expected x > 0 and finite values (log x), found x " +
+                                 std::to_string(p.x) + ", y " + std::to_string(p.y) + ", spread " +
+                                 std::to_string(p.spread) + " for " + detail::quoted_text(p.name));
+        data += detail::csv_field(p.name) + ',';
+        detail::append_number(data, p.x);
+        data += ',';
+        detail::append_number(data, p.y);
+        data += ',';
+        detail::append_number(data, p.spread);
+        data += p.on_front ? ",1\n" : ",0\n";
+        if (p.on_front) front.push_back(&p);
+    }
+    std::sort(front.begin(), front.end(), [](const ParetoPoint* a, const ParetoPoint* b) { return a->x < b->x; });
+
+    const std::string source = detail::gnuplot_string(csv.string());
+    // The front as an inline data block (comma-separated like the CSV, for the separator set): numbers only, so no
+    // name reaches gnuplot outside a quoted string.
+    std::string script = "$front << EOD\n";
+    for (const ParetoPoint* p : front) {
+        detail::append_number(script, p->x);
+        script += ',';
+        detail::append_number(script, p->y);
+        script += '\n';
+    }
+    script += "EOD\nset title " + detail::gnuplot_string(options.title) + "\nset xlabel " +
+              detail::gnuplot_string(options.x_label) + "\nset ylabel " + detail::gnuplot_string(options.y_label) +
+              "\nset logscale x\nset format x '%.0s%c'\nset grid\nset key top right\n"
+              "set offsets graph 0.05, graph 0.15, graph 0.05, graph 0.05\n"
+              // Every point with its error bar; the front's points joined, red, and named (the others crowd where
+              // members share most of their parameters: the table names them).
+              "plot " + source + " skip 1 using 2:3:4 with yerrorbars pt 7 ps 0.8 lc rgb '#1f77b4' title 'member', \\\n"
+              "    $front using 1:2 with linespoints pt 7 ps 1.1 lw 2 lc rgb '#d62728' title 'Pareto front', \\\n"
+              "    " + source + " skip 1 using 2:3:(column(5) == 1 ? stringcolumn(1) : '') with labels left "
+              "offset 0.8,0.5 font ',9' notitle\n";
+    detail::plot_with_gnuplot(function, png, csv, data, "pngcairo noenhanced size 900,600 font ',11'", script);
+}
+
 /// Writes `<png without extension>.csv` (x,y,label or x,y,z,label), then a PNG scatter of the codes coloured by
 /// class with a legend: for 2-D codes one plot; for 3-D codes a 3-D view plus the three 2-D projections.
 /// Legend entries are class_names[label] when names are given, else the label number.

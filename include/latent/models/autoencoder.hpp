@@ -94,6 +94,8 @@ public:
     static constexpr std::size_t buffer_count = Encoder::buffer_count + Decoder::buffer_count;
     static constexpr std::size_t min_training_batch = std::max(Encoder::min_training_batch, Decoder::min_training_batch);
     static constexpr std::size_t flops_per_sample = Encoder::flops_per_sample + Decoder::flops_per_sample;
+    /// Values one sample's forward pass keeps for the backward pass: every layer's output, code included.
+    static constexpr std::size_t activation_size = Encoder::activation_size + Decoder::activation_size;
 
     /// Parameters drawn from each layer's initialiser, encoder first, from one generator seeded with
     /// `seed`; regularizers with their default settings.

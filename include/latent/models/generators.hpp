@@ -195,10 +195,15 @@ struct decoder_for {
     template <std::size_t I>
     using mirror = typename mirror_layer<typename Encoder::template layer<I>, activation_of<I>, Style,
                                          activated_before[I] != none>::type;
+    // A class, not a function's return type: a layer without a mirror then reports once, not again as a
+    // substitution failure.
+    template <class Indices>
+    struct entries;
     template <std::size_t... K>
-    static auto entries(std::index_sequence<K...>)
-        -> decltype((type_list<typename Encoder::output_shape>{} + ... + mirror<depth - 1 - K>{}));
-    using type = typename sequential_of<decltype(entries(std::make_index_sequence<depth>{}))>::type;
+    struct entries<std::index_sequence<K...>> {
+        using type = decltype((type_list<typename Encoder::output_shape>{} + ... + mirror<depth - 1 - K>{}));
+    };
+    using type = typename sequential_of<typename entries<std::make_index_sequence<depth>>::type>::type;
 };
 
 }  // namespace detail

@@ -32,7 +32,7 @@ namespace latent {
 /// (Keras' tutorials) an UpSample2D by the stride followed by a stride-1 Conv2D with padding same.
 enum class DecoderStyle {
     transposed,  ///< Conv2D<F, K, A, Pad, S> becomes ConvTranspose2D<C, K, A', Pad, S>
-    upsample,    ///< Conv2D<F, K, A, same, S> becomes UpSample2D<S>, Conv2D<C, K, A', same, 1>
+    upsample,    ///< Conv2D<F, K, A, same, S> becomes UpSample2D by S, then Conv2D<C, K, A', same, 1>
 };
 
 namespace detail {

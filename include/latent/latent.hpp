@@ -34,6 +34,7 @@
 #include "latent/models/sequential.hpp"
 
 #include "latent/models/autoencoder.hpp"
+#include "latent/models/generators.hpp"
 #include "latent/models/mirror.hpp"
 #include "latent/models/model.hpp"
 #include "latent/models/stacking.hpp"
@@ -62,6 +63,8 @@
 #include "latent/training/schedule.hpp"
 #include "latent/training/trainer.hpp"
 
+#include "latent/experiments/family.hpp"
+#include "latent/experiments/leaderboard.hpp"
 #include "latent/experiments/runner.hpp"
 
 #include "latent/data/corruption.hpp"

@@ -45,7 +45,7 @@ static_assert(std::is_same_v<DecoderFor<ConvEncoder>,
 static_assert(std::is_same_v<AutoencoderFor<ConvEncoder>::decoder_type::output_shape, Shape<1, 28, 28>>);
 static_assert(std::is_same_v<DecoderFor<ConvEncoder>::layer<2>::output_shape, Shape<64, 14, 14>>);
 // The upsampling style: a stride-1 Conv2D stays a Conv2D.
-static_assert(std::is_same_v<DecoderFor<ConvEncoder, Sigmoid, ConvDecoder::upsample>::layer<5>,
+static_assert(std::is_same_v<DecoderFor<ConvEncoder, Sigmoid, DecoderStyle::upsample>::layer<5>,
                              Bound<Conv2D<1, 3, Sigmoid, Padding::same, 1, Keras>, Shape<32, 28, 28>>>);
 
 // examples/14_conv_batchnorm.cpp's encoder gives exactly that example's hand-written decoder: BatchNorm stays in
@@ -59,7 +59,7 @@ static_assert(std::is_same_v<DecoderFor<NormEncoder>,
                                         ConvTranspose2D<1, 3, Sigmoid, Padding::same, 2, Keras>>>);
 static_assert(AutoencoderFor<NormEncoder>::buffer_count == 2 * (16 + 32 + 32 + 16));
 // Strided convolutions by upsampling: UpSample2D by the stride, then a stride-1 Conv2D with padding same.
-using NormUpsampled = DecoderFor<NormEncoder, Sigmoid, ConvDecoder::upsample>;
+using NormUpsampled = DecoderFor<NormEncoder, Sigmoid, DecoderStyle::upsample>;
 static_assert(std::is_same_v<NormUpsampled, Sequential<Dense<32, 32 * 7 * 7, ReLU, Keras>, Reshape<32, 7, 7>, BatchNorm<>,
                                                        UpSample2D<2>, Conv2D<16, 3, ReLU, Padding::same, 1, Keras>,
                                                        BatchNorm<>, UpSample2D<2>,
@@ -71,10 +71,10 @@ static_assert(std::is_same_v<NormUpsampled::output_shape, Shape<1, 28, 28>>);
 // would follow the output activation, so it is left out.
 using FullyConv = Sequential<Input<1, 28, 28>, BatchNorm<>, Conv2D<16, 3, ReLU>, AvgPool2D<2>,
                              Conv2D<8, 3, ReLU, Padding::valid>, Dropout<10>>;
-using FullyConvDecoder = Sequential<Input<8, 12, 12>, ConvTranspose2D<16, 3, ReLU, Padding::valid>, UpSample2D<2>,
+using FullyDecoderStyle = Sequential<Input<8, 12, 12>, ConvTranspose2D<16, 3, ReLU, Padding::valid>, UpSample2D<2>,
                                     ConvTranspose2D<1, 3, Sigmoid>>;
-static_assert(std::is_same_v<DecoderFor<FullyConv>, FullyConvDecoder>);
-static_assert(std::is_same_v<DecoderFor<FullyConv, Sigmoid, ConvDecoder::upsample>,
+static_assert(std::is_same_v<DecoderFor<FullyConv>, FullyDecoderStyle>);
+static_assert(std::is_same_v<DecoderFor<FullyConv, Sigmoid, DecoderStyle::upsample>,
                              Sequential<Input<8, 12, 12>, ConvTranspose2D<16, 3, ReLU, Padding::valid>, UpSample2D<2>,
                                         Conv2D<1, 3, Sigmoid>>>);
 static_assert(std::is_same_v<AutoencoderFor<FullyConv>::decoder_type::output_shape, Shape<1, 28, 28>>);
@@ -135,6 +135,6 @@ TEST_CASE("a generated convolutional autoencoder's gradients match finite differ
                                                                 ConvTranspose2D<1, 3, Sigmoid, Padding::same, 2>>>);
     AutoencoderFor<Encoder, Sigmoid, backend::basic_cpu<double>> transposed{4};
     CHECK(check_model_gradients(transposed, MSE{}, {.batch = 3, .tolerance = 1e-7}).passed());
-    AutoencoderFor<Encoder, Sigmoid, backend::basic_cpu<double>, ConvDecoder::upsample> upsampled{4};
+    AutoencoderFor<Encoder, Sigmoid, backend::basic_cpu<double>, DecoderStyle::upsample> upsampled{4};
     CHECK(check_model_gradients(upsampled, BCE{}, {.batch = 3, .tolerance = 1e-7}).passed());
 }

@@ -30,9 +30,9 @@ namespace latent {
 
 /// How DecoderFor undoes a convolution: a ConvTranspose2D with the same kernel, padding and stride, or
 /// (Keras' tutorials) an UpSample2D by the stride followed by a stride-1 Conv2D with padding same.
-enum class ConvDecoder {
+enum class DecoderStyle {
     transposed,  ///< Conv2D<F, K, A, Pad, S> becomes ConvTranspose2D<C, K, A', Pad, S>
-    upsample,    ///< Conv2D<F, K, A, same, S> becomes UpSample2D<S>, Conv2D<C, K, A', same, 1>
+    upsample,    ///< Conv2D<F, K, A, same, S> becomes UpSample2D by S, then Conv2D<C, K, A', same, 1>
 };
 
 namespace detail {
@@ -93,65 +93,65 @@ struct input_of<Shape<Extents...>> {
 
 /// The decoder entries that undo spec Spec bound to input shape In, as a type_list: they map Spec's output
 /// shape back to In. Act is the activation they end with; KeepNorm says whether a BatchNorm is mirrored.
-template <class Spec, class In, class Act, ConvDecoder Style, bool KeepNorm>
+template <class Spec, class In, class Act, DecoderStyle Style, bool KeepNorm>
 struct mirror_spec : decoder_for_has_no_mirror_of_this_layer<Bound<Spec, In>> {};
 
 template <std::size_t F, std::size_t K, class A, Padding Pad, std::size_t S, class Init, class In, class Act,
-          ConvDecoder Style, bool KeepNorm>
+          DecoderStyle Style, bool KeepNorm>
 struct mirror_spec<Conv2D<F, K, A, Pad, S, Init>, In, Act, Style, KeepNorm> {
     static constexpr std::size_t channels = image_extents<In>::channels;
     // Only padding same grows by exactly the stride; valid padding always takes the transposed convolution.
     using type = std::conditional_t<
-        Style == ConvDecoder::transposed || Pad == Padding::valid,
+        Style == DecoderStyle::transposed || Pad == Padding::valid,
         type_list<ConvTranspose2D<channels, K, Act, Pad, S, Init>>,
         std::conditional_t<S == 1, type_list<Conv2D<channels, K, Act, Padding::same, 1, Init>>,
                            type_list<UpSample2D<S>, Conv2D<channels, K, Act, Padding::same, 1, Init>>>>;
 };
 template <std::size_t F, std::size_t K, class A, Padding Pad, std::size_t S, class Init, class In, class Act,
-          ConvDecoder Style, bool KeepNorm>
+          DecoderStyle Style, bool KeepNorm>
 struct mirror_spec<ConvTranspose2D<F, K, A, Pad, S, Init>, In, Act, Style, KeepNorm> {
     using type = type_list<Conv2D<image_extents<In>::channels, K, Act, Pad, S, Init>>;
 };
 // Upsampling by the stride undoes a pooling whose window equals its stride; another window does not fit, and
 // the decoder's output shape then differs from the encoder's input (Autoencoder's message names both).
-template <std::size_t P, std::size_t S, class In, class Act, ConvDecoder Style, bool KeepNorm>
+template <std::size_t P, std::size_t S, class In, class Act, DecoderStyle Style, bool KeepNorm>
 struct mirror_spec<MaxPool2D<P, S>, In, Act, Style, KeepNorm> {
     using type = type_list<UpSample2D<S>>;
 };
-template <std::size_t P, std::size_t S, class In, class Act, ConvDecoder Style, bool KeepNorm>
+template <std::size_t P, std::size_t S, class In, class Act, DecoderStyle Style, bool KeepNorm>
 struct mirror_spec<AvgPool2D<P, S>, In, Act, Style, KeepNorm> {
     using type = type_list<UpSample2D<S>>;
 };
-template <std::size_t Factor, Interpolation Mode, class In, class Act, ConvDecoder Style, bool KeepNorm>
+template <std::size_t Factor, Interpolation Mode, class In, class Act, DecoderStyle Style, bool KeepNorm>
 struct mirror_spec<UpSample2D<Factor, Mode>, In, Act, Style, KeepNorm> {
     using type = type_list<AvgPool2D<Factor>>;
 };
-template <class In, class Act, ConvDecoder Style, bool KeepNorm>
+template <class In, class Act, DecoderStyle Style, bool KeepNorm>
 struct mirror_spec<Flatten, In, Act, Style, KeepNorm> {
     using type = type_list<typename reshape_to<In>::type>;
 };
-template <std::size_t... Extents, class In, class Act, ConvDecoder Style, bool KeepNorm>
+template <std::size_t... Extents, class In, class Act, DecoderStyle Style, bool KeepNorm>
 struct mirror_spec<Reshape<Extents...>, In, Act, Style, KeepNorm> {
     using type = type_list<typename reshape_to<In>::type>;
 };
 // Dropout regularises the encoder; a decoder generated from it does not drop.
-template <std::uint64_t N, std::uint64_t D, class In, class Act, ConvDecoder Style, bool KeepNorm>
+template <std::uint64_t N, std::uint64_t D, class In, class Act, DecoderStyle Style, bool KeepNorm>
 struct mirror_spec<Dropout<N, D>, In, Act, Style, KeepNorm> {
     using type = type_list<>;
 };
 template <std::uint64_t MN, std::uint64_t MD, std::uint64_t EN, std::uint64_t ED, class In, class Act,
-          ConvDecoder Style, bool KeepNorm>
+          DecoderStyle Style, bool KeepNorm>
 struct mirror_spec<BatchNorm<MN, MD, EN, ED>, In, Act, Style, KeepNorm> {
     using type = std::conditional_t<KeepNorm, type_list<BatchNorm<MN, MD, EN, ED>>, type_list<>>;
 };
 
-template <class L, class Act, ConvDecoder Style, bool KeepNorm>
+template <class L, class Act, DecoderStyle Style, bool KeepNorm>
 struct mirror_layer : decoder_for_has_no_mirror_of_this_layer<L> {};
-template <class L, class Act, ConvDecoder Style, bool KeepNorm>
+template <class L, class Act, DecoderStyle Style, bool KeepNorm>
     requires requires { typename L::spec; }
 struct mirror_layer<L, Act, Style, KeepNorm>
     : mirror_spec<typename L::spec, typename L::input_shape, Act, Style, KeepNorm> {};
-template <std::size_t In, std::size_t Out, class A, class Init, class Act, ConvDecoder Style, bool KeepNorm>
+template <std::size_t In, std::size_t Out, class A, class Init, class Act, DecoderStyle Style, bool KeepNorm>
 struct mirror_layer<Dense<In, Out, A, Init>, Act, Style, KeepNorm> {
     using type = type_list<Dense<Out, In, Act, Init>>;
 };
@@ -169,7 +169,7 @@ struct sequential_of<type_list<Code, First, Rest...>> {
                                     Sequential<First, Rest...>>;
 };
 
-template <class Encoder, class OutputActivation, ConvDecoder Style>
+template <class Encoder, class OutputActivation, DecoderStyle Style>
 struct decoder_for {
     static constexpr std::size_t depth = Encoder::depth;
     static constexpr std::size_t none = depth;
@@ -195,28 +195,33 @@ struct decoder_for {
     template <std::size_t I>
     using mirror = typename mirror_layer<typename Encoder::template layer<I>, activation_of<I>, Style,
                                          activated_before[I] != none>::type;
+    // A class, not a function's return type: a layer without a mirror then reports once, not again as a
+    // substitution failure.
+    template <class Indices>
+    struct entries;
     template <std::size_t... K>
-    static auto entries(std::index_sequence<K...>)
-        -> decltype((type_list<typename Encoder::output_shape>{} + ... + mirror<depth - 1 - K>{}));
-    using type = typename sequential_of<decltype(entries(std::make_index_sequence<depth>{}))>::type;
+    struct entries<std::index_sequence<K...>> {
+        using type = decltype((type_list<typename Encoder::output_shape>{} + ... + mirror<depth - 1 - K>{}));
+    };
+    using type = typename sequential_of<typename entries<std::make_index_sequence<depth>>::type>::type;
 };
 
 }  // namespace detail
 
 /// An untied decoder for Encoder, with its own weights: the encoder's layers undone in reverse order. Dense<In,
-/// Out> becomes Dense<Out, In>; Conv2D becomes ConvTranspose2D (or UpSample2D + Conv2D, see ConvDecoder);
+/// Out> becomes Dense<Out, In>; Conv2D becomes ConvTranspose2D (or UpSample2D + Conv2D, see DecoderStyle);
 /// pooling becomes UpSample2D by its stride; Flatten and Reshape become a Reshape to their input shape;
 /// BatchNorm stays in its mirrored place (dropped where it would follow the output layer); Dropout is dropped.
 /// Each weighted decoder layer takes the activation of the encoder layer whose output it rebuilds, and the last
 /// one OutputActivation; initialisers are kept. DecoderFor<DenseStack<ReLU, 784, 128, 3>> is
 /// Sequential<Dense<3, 128, ReLU>, Dense<128, 784, Sigmoid>>.
-template <SequentialType Encoder, Activation OutputActivation = Sigmoid, ConvDecoder Style = ConvDecoder::transposed>
+template <SequentialType Encoder, Activation OutputActivation = Sigmoid, DecoderStyle Style = DecoderStyle::transposed>
 using DecoderFor = typename detail::decoder_for<typename Encoder::sequential_type, OutputActivation, Style>::type;
 
 /// The autoencoder made from its encoder alone: Autoencoder<Encoder, DecoderFor<Encoder, OutputActivation,
 /// Style>, B>.
 template <SequentialType Encoder, Activation OutputActivation = Sigmoid, Backend B = backend::cpu,
-          ConvDecoder Style = ConvDecoder::transposed>
+          DecoderStyle Style = DecoderStyle::transposed>
 using AutoencoderFor = Autoencoder<Encoder, DecoderFor<Encoder, OutputActivation, Style>, B>;
 
 }  // namespace latent

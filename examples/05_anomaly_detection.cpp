@@ -33,53 +33,6 @@ using DetectorAutoencoder = latent::Autoencoder<Encoder, Decoder>;
 constexpr std::uint8_t anomalous_class = 8;  // Bag
 constexpr double threshold_percentile = 95;
 
-/// The mean squared error of each image's reconstruction, in the data set's order.
-std::vector<double> reconstruction_errors(const DetectorAutoencoder& model, const latent::Dataset<std::uint8_t>& data) {
-    std::vector<double> errors;
-    errors.reserve(data.size());
-    constexpr std::size_t chunk = 1000;
-    for (std::size_t first = 0; first < data.size(); first += chunk) {
-        const latent::Matrix<float> images = data.batch(first, std::min(chunk, data.size() - first));
-        const latent::Matrix<float> reconstructions = model.reconstruct(images);
-        for (Eigen::Index j = 0; j < images.cols(); ++j)
-            errors.push_back((reconstructions.col(j) - images.col(j)).cast<double>().squaredNorm() /
-                             double(images.rows()));
-    }
-    return errors;
-}
-
-/// The nearest-rank percentile: the smallest value with at least p% of the values at or below it.
-double percentile(std::vector<double> values, double p) {
-    std::sort(values.begin(), values.end());
-    const auto rank = std::size_t(std::ceil(p / 100 * double(values.size())));
-    return values[std::max<std::size_t>(rank, 1) - 1];
-}
-
-/// The area under the ROC curve, exactly: the probability that a random anomaly scores above a random normal
-/// sample (ties count half), from the ranks of all scores (the Mann-Whitney U statistic).
-double roc_auc(const std::vector<double>& normal, const std::vector<double>& anomalous) {
-    struct Scored {
-        double score;
-        bool anomaly;
-    };
-    std::vector<Scored> all;
-    for (const double s : normal) all.push_back({s, false});
-    for (const double s : anomalous) all.push_back({s, true});
-    std::sort(all.begin(), all.end(), [](const Scored& a, const Scored& b) { return a.score < b.score; });
-    double anomaly_rank_sum = 0;
-    for (std::size_t first = 0; first < all.size();) {
-        std::size_t last = first;  // a run of equal scores shares the mean of its ranks first + 1 .. last + 1
-        while (last + 1 < all.size() && all[last + 1].score == all[first].score) ++last;
-        const double mean_rank = double(first + last + 2) / 2;
-        for (std::size_t i = first; i <= last; ++i)
-            if (all[i].anomaly) anomaly_rank_sum += mean_rank;
-        first = last + 1;
-    }
-    const double n_anomalous = double(anomalous.size());
-    const double n_normal = double(normal.size());
-    return (anomaly_rank_sum - n_anomalous * (n_anomalous + 1) / 2) / (n_anomalous * n_normal);
-}
-
 int main(int argc, char** argv) try {
     const auto options = parse_example_options(argc, argv, {.epochs = 5, .out = "out/anomaly_detection"});
     const auto data = latent::load_fashion_mnist(options.data);
@@ -98,8 +51,9 @@ int main(int argc, char** argv) try {
     const auto history =
         trainer.fit(normal_train, normal_test, {.epochs = options.epochs, .batch_size = 64, .seed = options.seed});
 
-    const double threshold = percentile(reconstruction_errors(model, normal_train), threshold_percentile);
-    const std::vector<double> test_errors = reconstruction_errors(model, data.test);
+    const double threshold =
+        latent::percentile(latent::reconstruction_errors(model, normal_train), threshold_percentile);
+    const std::vector<double> test_errors = latent::reconstruction_errors(model, data.test);
     std::vector<double> normal_errors;
     std::vector<double> anomalous_errors;
     for (std::size_t i = 0; i < test_errors.size(); ++i)
@@ -113,7 +67,7 @@ int main(int argc, char** argv) try {
     const std::size_t flagged = true_positives + false_positives;
     const double precision = flagged == 0 ? 0 : double(true_positives) / double(flagged);
     const double recall = double(true_positives) / double(anomalous_errors.size());
-    const double auc = roc_auc(normal_errors, anomalous_errors);
+    const double auc = latent::roc_auc(normal_errors, anomalous_errors);
 
     std::printf("\nreconstruction error (MSE per image) by test class:\n");
     std::array<double, 10> sums{};

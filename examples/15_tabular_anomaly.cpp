@@ -49,47 +49,6 @@ latent::Dataset<float> rows_of(const latent::CsvTable& table, const std::vector<
     return latent::Dataset<float>(std::move(values), 1, n);
 }
 
-/// The mean squared error of each sample's reconstruction, in the data set's order.
-std::vector<double> reconstruction_errors(const TableAutoencoder& model, const latent::Dataset<float>& data) {
-    const latent::Matrix<float> x = data.batch(0, data.size());
-    const latent::Matrix<float> reconstructions = model.reconstruct(x);
-    std::vector<double> errors;
-    for (Eigen::Index j = 0; j < x.cols(); ++j)
-        errors.push_back((reconstructions.col(j) - x.col(j)).cast<double>().squaredNorm() / double(x.rows()));
-    return errors;
-}
-
-/// The nearest-rank percentile: the smallest value with at least p% of the values at or below it.
-double percentile(std::vector<double> values, double p) {
-    std::sort(values.begin(), values.end());
-    const auto rank = std::size_t(std::ceil(p / 100 * double(values.size())));
-    return values[std::max<std::size_t>(rank, 1) - 1];
-}
-
-/// The area under the ROC curve: the probability that a random anomaly scores above a random normal sample (ties
-/// count half), from the ranks of all scores (the Mann-Whitney U statistic).
-double roc_auc(const std::vector<double>& normal, const std::vector<double>& anomalous) {
-    struct Scored {
-        double score;
-        bool anomaly;
-    };
-    std::vector<Scored> all;
-    for (const double s : normal) all.push_back({s, false});
-    for (const double s : anomalous) all.push_back({s, true});
-    std::sort(all.begin(), all.end(), [](const Scored& a, const Scored& b) { return a.score < b.score; });
-    double anomaly_rank_sum = 0;
-    for (std::size_t first = 0; first < all.size();) {
-        std::size_t last = first;  // a run of equal scores shares the mean of its ranks first + 1 .. last + 1
-        while (last + 1 < all.size() && all[last + 1].score == all[first].score) ++last;
-        const double mean_rank = double(first + last + 2) / 2;
-        for (std::size_t i = first; i <= last; ++i)
-            if (all[i].anomaly) anomaly_rank_sum += mean_rank;
-        first = last + 1;
-    }
-    const double n_anomalous = double(anomalous.size());
-    return (anomaly_rank_sum - n_anomalous * (n_anomalous + 1) / 2) / (n_anomalous * double(normal.size()));
-}
-
 /// Fisher-Yates with latent's generator: the same order with every compiler and standard library.
 void shuffle(std::vector<std::int64_t>& v, latent::Rng& rng) {
     for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[std::size_t(rng() % i)]);
@@ -159,10 +118,10 @@ int main(int argc, char** argv) try {
     latent::Scaler deployed_scaler;
     latent::load_model(deployed, deployed_scaler, model_file);
 
-    const std::vector<double> validation_errors = reconstruction_errors(deployed, validation);
-    const double threshold = percentile(validation_errors, threshold_percentile);
+    const std::vector<double> validation_errors = latent::reconstruction_errors(deployed, validation);
+    const double threshold = latent::percentile(validation_errors, threshold_percentile);
     const std::vector<double> test_errors =
-        reconstruction_errors(deployed, deployed_scaler.transform(rows_of(table, test_rows)));
+        latent::reconstruction_errors(deployed, deployed_scaler.transform(rows_of(table, test_rows)));
     std::vector<double> benign_errors, malignant_errors;
     for (std::size_t i = 0; i < test_rows.size(); ++i)
         (table.labels[std::size_t(test_rows[i])] == malignant ? malignant_errors : benign_errors).push_back(test_errors[i]);
@@ -175,7 +134,7 @@ int main(int argc, char** argv) try {
     const std::size_t flagged = true_positives + false_positives;
     const double precision = flagged == 0 ? 0 : double(true_positives) / double(flagged);
     const double recall = double(true_positives) / double(malignant_errors.size());
-    const double auc = roc_auc(benign_errors, malignant_errors);
+    const double auc = latent::roc_auc(benign_errors, malignant_errors);
     std::printf("\nthreshold: %.4f, the %gth percentile of the %zu benign validation rows' errors\n", threshold,
                 threshold_percentile, validation_errors.size());
     std::printf("flagged as malignant: %zu of %zu malignant and %zu of %zu benign test tumours\n", true_positives,

@@ -33,6 +33,7 @@
 // Sequential first: its shape errors then show one include line fewer.
 #include "latent/models/sequential.hpp"
 
+#include "latent/models/anomaly.hpp"
 #include "latent/models/autoencoder.hpp"
 #include "latent/models/generators.hpp"
 #include "latent/models/mirror.hpp"

@@ -6,6 +6,8 @@
 #include <latent/experiments/runner.hpp>
 #include <latent/mpi.hpp>
 
+#include "support/tiny_family.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -24,11 +26,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using Cpu = backend::basic_cpu<double>;
-using Code2 = Autoencoder<Sequential<Dense<6, 2, Tanh>>, Sequential<Dense<2, 6, Sigmoid>>, Cpu>;
-using Code3 = Autoencoder<Sequential<Dense<6, 3, Tanh>>, Sequential<Dense<3, 6, Sigmoid>>, Cpu>;
-using Deep2 = Autoencoder<Sequential<Dense<6, 4, ReLU>, Dense<4, 2>>, Sequential<Dense<2, 4, ReLU>, Dense<4, 6, Sigmoid>>, Cpu>;
-using Tiny = Family<Code2, Code3, Deep2>;
+using testing::Code2;
+using testing::Code3;
+using testing::Deep2;
+using testing::Tiny;
 
 Dataset<double> data(std::size_t n, std::uint64_t seed) {
     Rng rng{seed};

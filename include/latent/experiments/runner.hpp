@@ -249,8 +249,8 @@ MemberInfo member_info() {
 /// Trains every member of the family on `train`, with the validation loss on `validation` after every epoch, once
 /// per seed of options.seeds (the seed initialises the model and drives the shuffling, so a member trained alone
 /// with Trainer and the same seed reaches the same losses bit for bit). Writes into options.out:
-/// runs/<member>-seed<k>.run, one record per finished run; models/<member>-seed<k>.latent, that run's best epoch's
-/// weights; and, from rank 0, leaderboard.md, leaderboard.csv and pareto.png (with pareto.csv).
+/// runs/m{i}-{member}-seed{k}.run, one record per finished run; models/m{i}-{member}-seed{k}.latent, that run's
+/// best epoch's weights; and, from rank 0, leaderboard.md, leaderboard.csv and pareto.png (with pareto.csv).
 /// Runs recorded in options.out by an earlier call with the same family, options, data sizes and optimizer are read
 /// back rather than trained again: an interrupted experiment resumes where it stopped.
 /// With a communicator of several processes, every process must call it with the same arguments; runs are dealt
